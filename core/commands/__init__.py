@@ -1,0 +1,41 @@
+"""Platform-neutral commands, one file each; `dispatch` runs the one a message names."""
+
+from __future__ import annotations
+
+from core.commands.ask import ASK
+from core.commands.base import Command, CommandContext, parse_command
+from core.commands.help import help_text, make_help
+from core.commands.model import MODEL
+from core.commands.reset import RESET, STOP
+from core.commands.usage import USAGE
+from core.outlet import Outlet
+from core.services import Core
+from core.types import Inbound
+
+COMMANDS: list[Command] = []
+HELP, START = make_help(COMMANDS)  # /help reads the list when it runs, so it lists itself too
+COMMANDS.extend([START, HELP, ASK, MODEL, RESET, STOP, USAGE])
+_BY_NAME: dict[str, Command] = {alias: c for c in COMMANDS for alias in (c.name, *c.aliases)}
+
+
+def find(name: str) -> Command | None:
+    return _BY_NAME.get(name)
+
+
+async def dispatch(core: Core, inbound: Inbound, outlet: Outlet) -> str | None:
+    """Run the command the message names; unknown names get one short line.
+
+    Returns text to answer as a chat message (only /ask does), else None.
+    """
+    parsed = parse_command(inbound.text)
+    if parsed is None:
+        return inbound.text
+    command = find(parsed.name)
+    if command is None:
+        known = " ".join("/" + c.name for c in COMMANDS)
+        await outlet.notice(f"Unknown command /{parsed.name}. Try: {known}")
+        return None
+    return await command.handler(CommandContext(core, inbound, outlet, parsed.args))
+
+
+__all__ = ["COMMANDS", "Command", "CommandContext", "dispatch", "find", "help_text", "parse_command"]

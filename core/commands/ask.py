@@ -1,0 +1,15 @@
+"""/ask <text>: address the bot explicitly (groups, slash commands)."""
+
+from __future__ import annotations
+
+from core.commands.base import Command, CommandContext
+
+
+async def ask(ctx: CommandContext) -> str | None:
+    if not ctx.args:
+        await ctx.outlet.notice("Usage: /ask <your question>")
+        return None
+    return ctx.args
+
+
+ASK = Command("ask", "ask the model (useful in groups)", ask, usage="<text>")

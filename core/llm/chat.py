@@ -1,0 +1,87 @@
+"""OpenAI-compatible `/chat/completions` streaming client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
+from core.llm.errors import ModelError, ModelErrorKind
+from core.llm.http_errors import from_stream_error
+from core.llm.models_list import list_openai
+from core.llm.sse import json_events
+from core.llm.urls import chat_url
+from core.llm.wire import WireClient, usage_tokens
+
+
+class ChatCompletionsClient(WireClient):
+    """Streams from `{base_url}/chat/completions`."""
+
+    mode = "chat"
+
+    def url(self) -> str:
+        return chat_url(self.base_url)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def body(self, request: ModelRequest) -> dict[str, Any]:
+        messages: list[dict[str, str]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        return {
+            "model": request.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": request.max_tokens,
+        }
+
+    async def parse(self, response: httpx.Response) -> AsyncIterator[ModelEvent]:
+        finish: str | None = None
+        done = False
+        async for _name, data in json_events(response, self.name):
+            if data == "[DONE]":
+                done = True
+                break
+            if not isinstance(data, dict):
+                continue
+            if data.get("error") or data.get("type") == "error":
+                raise from_stream_error(data, self.name, self._api_key)
+            tokens = usage_tokens(data.get("usage"), "prompt_tokens", "completion_tokens")
+            if tokens is not None:
+                yield UsageReport(*tokens)
+            for choice in data.get("choices") or ():
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield TextDelta(content)
+                if choice.get("finish_reason"):
+                    finish = str(choice["finish_reason"])
+        if finish is None and not done:
+            raise ModelError(
+                ModelErrorKind.TRUNCATED, "stream ended without finish_reason or [DONE]", target=self.name
+            )
+        yield Finished(finish or "stop")
+
+    def whole(self, data: Any) -> list[ModelEvent]:
+        if isinstance(data, dict) and data.get("error"):
+            raise from_stream_error(data, self.name, self._api_key)
+        choices = data.get("choices") if isinstance(data, dict) else None
+        if not choices:
+            raise ModelError(ModelErrorKind.PROTOCOL, "completion without choices", target=self.name)
+        message = choices[0].get("message") or {}
+        events: list[ModelEvent] = [TextDelta(str(message.get("content") or ""))]
+        tokens = usage_tokens(data.get("usage"), "prompt_tokens", "completion_tokens")
+        if tokens is not None:
+            events.append(UsageReport(*tokens))
+        events.append(Finished(str(choices[0].get("finish_reason") or "stop")))
+        return events
+
+    async def list_models(self) -> list[ModelInfo]:
+        return await list_openai(self)

@@ -1,0 +1,38 @@
+"""When to retry a target, how long to wait, how long a failing target cools down.
+
+A small hand-written policy rather than tenacity: retries here span an async stream with
+a first-token boundary, hop between targets, and share cooldowns through Redis, none of
+which tenacity's retry-a-callable model expresses without fighting it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3  # tries per target before moving on to the next
+    base_delay: float = 0.5  # backoff: base * 2**attempt, with jitter, capped at max_delay
+    max_delay: float = 8.0
+    max_wait: float = 10.0  # a longer Retry-After moves on instead of sleeping
+    cooldown: float = 30.0  # first cooldown of a failing target; doubles per strike
+    max_cooldown: float = 600.0
+    trial_lease: float = 120.0  # how long one replica holds the post-cooldown trial
+
+    def delay(self, attempt: int, retry_after: float | None) -> float | None:
+        """Seconds to wait before retry number `attempt + 1`, or None to move on now."""
+        if attempt + 1 >= self.attempts:
+            return None
+        if retry_after is not None:
+            if retry_after > self.max_wait:
+                return None
+            return retry_after + random.uniform(0, min(1.0, retry_after * 0.1))
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero
+
+    def cooldown_for(self, strikes: int, retry_after: float | None) -> float:
+        """How long a target rests after its `strikes`-th failure in a row."""
+        grown = self.cooldown * 2 ** max(0, strikes - 1)
+        return min(self.max_cooldown, max(grown, retry_after or 0.0))

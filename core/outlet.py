@@ -1,0 +1,47 @@
+"""The seam between the core and an adapter: where a reply goes, and how fast it may."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from core.store.pacing import ChatPacer
+from core.types import Choice, Inbound, Limits
+
+
+class PlatformRetryAfter(Exception):
+    """An adapter's platform said "too many requests, retry after N seconds"."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Outlet(Protocol):
+    """One reply's destination. The core decides when to call; the adapter decides how."""
+
+    limits: Limits
+
+    async def typing(self) -> None:
+        """Show that an answer is coming (may do nothing); called until text appears."""
+
+    async def show(self, text: str) -> None:
+        """The reply so far (whole text, not a delta): draft, send or edit."""
+
+    async def finish(self, text: str) -> None:
+        """The final text, formatted for the platform, split into messages as needed."""
+
+    async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
+        """A short system line (command answer, error), optionally with buttons."""
+
+
+class PlatformBinding(Protocol):
+    """What the core needs from a platform to answer a message it did not receive itself."""
+
+    name: str
+
+    def limits_for(self, inbound: Inbound) -> Limits: ...
+
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet: ...
+
+    def is_allowed(self, inbound: Inbound) -> bool: ...

@@ -1,0 +1,16 @@
+"""Commands are answered at once, outside the conversation queue (so /stop can interrupt)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.commands import dispatch, parse_command
+from core.services import Core
+from core.types import Inbound
+
+
+async def commands(inbound: Inbound, core: Core) -> Inbound | None:
+    if parse_command(inbound.text) is None:
+        return inbound
+    text = await dispatch(core, inbound, core.outlet_for(inbound))
+    return dataclasses.replace(inbound, text=text) if text else None

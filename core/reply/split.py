@@ -1,0 +1,73 @@
+"""Split a long reply into messages at paragraph or line boundaries, fences kept whole."""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+_CLOSE = "\n```"
+
+
+def utf16_len(text: str) -> int:
+    """Telegram and Discord count UTF-16 code units; this never undercounts for Slack."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_fitting(text: str, limit: int) -> int:
+    """Largest number of characters from the start whose UTF-16 length is <= limit."""
+    if utf16_len(text) <= limit:
+        return len(text)
+    lo, hi = 0, min(len(text), limit)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if utf16_len(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _open_fence(text: str) -> str | None:
+    """The opening fence line still open at the end of text, if any."""
+    opening: str | None = None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if not m:
+            continue
+        if opening is None:
+            opening = line.strip()
+        elif not m.group(2).strip():
+            opening = None
+    return opening
+
+
+def _cut_point(window: str) -> int:
+    """Where to end a page inside `window`: paragraph, else line, else word, else hard."""
+    floor = len(window) // 2  # a boundary in the first half wastes too much of the page
+    for sep in ("\n\n", "\n", " "):
+        at = window.rfind(sep)
+        if at >= floor:
+            return at + len(sep)
+    return len(window)
+
+
+def split_pages(text: str, limit: int) -> list[str]:
+    """Pages each within `limit`; a code block cut in two is closed and reopened."""
+    if limit <= len(_CLOSE) + 16:
+        raise ValueError("limit too small to split")
+    pages: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        window = rest[: _prefix_fitting(rest, limit - len(_CLOSE))]
+        cut = _cut_point(window)
+        page, rest = rest[:cut], rest[cut:]
+        fence = _open_fence(page)
+        page = page.rstrip("\n")
+        if fence is not None:
+            page += _CLOSE
+            rest = fence + "\n" + rest
+        if page.strip():
+            pages.append(page)
+    if rest.strip() or not pages:
+        pages.append(rest)
+    return pages

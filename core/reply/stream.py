@@ -1,0 +1,146 @@
+"""Turn a model's event stream into paced updates of one reply."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
+from core.llm.errors import ModelError
+from core.outlet import Outlet
+
+log = logging.getLogger(__name__)
+
+TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
+STOPPED_MARK = "\n\n_(stopped)_"
+
+
+@dataclass
+class ReplyOutcome:
+    text: str = ""  # what the user was finally shown (without notes)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    finish_reason: str = ""
+    stopped: bool = False
+    error: ModelError | None = None
+
+
+class ReplyStream:
+    """Consumes deltas as fast as they come; shows them no faster than the outlet's budget.
+
+    Coalescing falls out of the shape: while a paced `show` waits for its slot, new deltas
+    pile up in the buffer, and the next `show` carries all of them.
+    """
+
+    def __init__(
+        self,
+        outlet: Outlet,
+        *,
+        stop_requested: Callable[[], Awaitable[bool]] | None = None,
+        stop_signal: asyncio.Event | None = None,
+        typing_every: float = TYPING_EVERY,
+    ) -> None:
+        self._typing_every = typing_every
+        self._outlet = outlet
+        self._stop_requested = stop_requested  # asks Redis: works across replicas
+        self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
+        self._parts: list[str] = []
+        self._note = ""
+        self._changed = asyncio.Event()
+        self._outcome = ReplyOutcome()
+        self._polled_at = 0.0
+
+    def _text(self) -> str:
+        return self._note + "".join(self._parts)
+
+    async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
+        async for event in events:
+            if isinstance(event, TextDelta):
+                self._parts.append(event.text)
+                self._changed.set()
+            elif isinstance(event, UsageReport):
+                self._outcome.input_tokens = event.input_tokens
+                self._outcome.output_tokens = event.output_tokens
+            elif isinstance(event, Finished):
+                self._outcome.finish_reason = event.reason
+            elif isinstance(event, Restarted):
+                self._parts.clear()
+                self._note = f"_({event.note})_\n\n"
+                self._changed.set()
+
+    async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
+        producer = asyncio.create_task(self._consume(events))
+        try:
+            await self._pump(producer)
+        finally:
+            if not producer.done():
+                producer.cancel()  # closes the HTTP stream through the generator's finally
+            with contextlib.suppress(asyncio.CancelledError, ModelError):
+                await producer
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+        return await self._conclude(producer)
+
+    async def _pump(self, producer: asyncio.Task[None]) -> None:
+        shown = ""
+        while not producer.done():
+            changed = asyncio.ensure_future(self._changed.wait())
+            stopped = asyncio.ensure_future(self._stop_signal.wait())
+            try:
+                await asyncio.wait({producer, changed, stopped}, timeout=self._typing_every,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
+                stopped.cancel()
+            if producer.done():
+                return
+            if await self._should_stop():
+                self._outcome.stopped = True
+                return
+            if not self._changed.is_set():
+                if not shown:
+                    await self._outlet.typing()  # still waiting for the first token
+                continue
+            self._changed.clear()
+            text = self._text()
+            if text.strip() and text != shown:
+                await self._outlet.show(text)
+                shown = text
+
+    async def _should_stop(self) -> bool:
+        if self._stop_signal.is_set():
+            return True
+        # Another replica's /stop only shows in Redis: ask at most once per TYPING_EVERY.
+        now = asyncio.get_running_loop().time()
+        if self._stop_requested is None or now - self._polled_at < self._typing_every:
+            return False
+        self._polled_at = now
+        return await self._stop_requested()
+
+    async def _conclude(self, producer: asyncio.Task[None]) -> ReplyOutcome:
+        outcome = self._outcome
+        error = None if producer.cancelled() else producer.exception()
+        body = "".join(self._parts)
+        outcome.text = body
+        if isinstance(error, ModelError):
+            outcome.error = error
+            if body.strip():
+                await self._outlet.finish(self._text() + f"\n\n⚠️ {error.user_message()}")
+            else:
+                await self._outlet.notice(error.user_message())
+            return outcome
+        if error is not None:
+            raise error
+        if outcome.stopped:
+            await self._outlet.finish((self._text() or "") + STOPPED_MARK)
+            return outcome
+        if not body.strip():
+            await self._outlet.notice("The model returned an empty answer. Please try again.")
+            return outcome
+        await self._outlet.finish(self._text())
+        return outcome

@@ -1,0 +1,96 @@
+"""Per-conversation FIFO plus a leased lock: one replica answers a conversation at a time.
+
+A message is pushed before anyone answers it and removed only after its reply is done,
+so a replica that dies mid-reply leaves it for the next lock holder (at least once).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+# KEYS: queue, lock, active-set. ARGV: payload, token, lease ms, conversation id.
+_ENQUEUE = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], 604800000)
+redis.call('SADD', KEYS[3], ARGV[4])
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+"""
+
+# KEYS: queue, lock, active-set. ARGV: token, lease ms, ack (1 = drop the head first), id.
+# Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
+_NEXT = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
+if ARGV[3] == '1' then redis.call('LPOP', KEYS[1]) end
+local item = redis.call('LINDEX', KEYS[1], 0)
+if not item then
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[4])
+  return {0}
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return {1, item}
+"""
+
+# KEYS: lock. ARGV: token, lease ms.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+# KEYS: lock. ARGV: token, lease ms. Used by the sweeper to adopt an orphaned queue.
+_ADOPT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Next:
+    item: bytes | None  # the message to answer now; None when done
+    lost: bool = False  # True when another replica took the lease over
+
+
+class ConversationQueue:
+    def __init__(self, redis: Redis, prefix: str, *, lease_ms: int = 30_000) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.lease_ms = lease_ms
+        self._active = f"{prefix}queues:active"
+        self._enqueue = redis.register_script(_ENQUEUE)
+        self._next = redis.register_script(_NEXT)
+        self._renew = redis.register_script(_RENEW)
+        self._adopt = redis.register_script(_ADOPT)
+
+    def _keys(self, conv_id: str) -> list[str]:
+        return [f"{self._prefix}queue:{conv_id}", f"{self._prefix}lock:{conv_id}", self._active]
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_hex(8)
+
+    async def push(self, conv_id: str, payload: str, token: str) -> bool:
+        """Queue a message; True when this caller now holds the lock and must drain."""
+        got = await self._enqueue(keys=self._keys(conv_id), args=[payload, token, self.lease_ms, conv_id])
+        return bool(got)
+
+    async def next(self, conv_id: str, token: str, *, ack: bool) -> Next:
+        """Acknowledge the message just answered (ack) and fetch the next one."""
+        res = await self._next(keys=self._keys(conv_id), args=[token, self.lease_ms, "1" if ack else "0", conv_id])
+        status = int(res[0])
+        if status == 1:
+            return Next(bytes(res[1]))
+        return Next(None, lost=status == -1)
+
+    async def renew(self, conv_id: str, token: str) -> bool:
+        return bool(await self._renew(keys=[self._keys(conv_id)[1]], args=[token, self.lease_ms]))
+
+    async def orphans(self) -> list[str]:
+        """Conversations with queued messages; the caller tries to adopt each one."""
+        return [m.decode() if isinstance(m, bytes) else m for m in await self._redis.smembers(self._active)]
+
+    async def adopt(self, conv_id: str, token: str) -> bool:
+        return bool(await self._adopt(keys=[self._keys(conv_id)[1]], args=[token, self.lease_ms]))

@@ -1,0 +1,39 @@
+"""Every Redis key the gateway uses, in one place, under one prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.types import ConversationKey
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    def history(self, conv: ConversationKey) -> str:
+        return f"{self.prefix}hist:{conv}"
+
+    def queue(self, conv: ConversationKey) -> str:
+        return f"{self.prefix}queue:{conv}"
+
+    def lock(self, conv: ConversationKey) -> str:
+        return f"{self.prefix}lock:{conv}"
+
+    def stop(self, conv: ConversationKey) -> str:
+        return f"{self.prefix}stop:{conv}"
+
+    def model_choice(self, platform: str, user_id: str) -> str:
+        return f"{self.prefix}model:{platform}:{user_id}"
+
+    def usage(self, platform: str, user_id: str) -> str:
+        return f"{self.prefix}usage:{platform}:{user_id}"
+
+    def seen(self, platform: str, event_id: str) -> str:
+        return f"{self.prefix}seen:{platform}:{event_id}"
+
+    def rate(self, platform: str, user_id: str) -> str:
+        return f"{self.prefix}rate:{platform}:{user_id}"
+
+    def pace(self, platform: str, chat_id: str) -> str:
+        return f"{self.prefix}pace:{platform}:{chat_id}"

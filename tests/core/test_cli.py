@@ -1,0 +1,97 @@
+"""The `switchboard` command as a newcomer runs it: a real process, real sockets, real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.model_server import FakeModelServer
+
+SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
+
+
+async def _run(args: list[str], stdin: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        SWITCHBOARD, *args, cwd=cwd, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+@pytest.fixture
+def env(redis_url: str, prefix: str, model_server: FakeModelServer, redis: object) -> dict[str, str]:
+    ours = ("MODEL_", "REDIS_", "TELEGRAM_", "SLACK_", "DISCORD_", "DATA_DIR")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    base.update(MODEL_BASE_URL=model_server.base_url, MODEL_NAME="fake-large",
+                MODEL_API_KEY="sk-cli-secret", REDIS_URL=redis_url, REDIS_PREFIX=prefix)
+    return base
+
+
+def _history(server: FakeModelServer, index: int) -> list[str]:
+    return [m["content"] for m in server.chat_requests()[index].body["messages"] if m["role"] != "system"]
+
+
+async def test_chat_streams_remembers_per_user_and_forgets_on_reset(
+    env: dict[str, str], tmp_path: Path, model_server: FakeModelServer
+) -> None:
+    code, out, err = await _run(["chat", "--user", "alice"], "hello\n", env, tmp_path)
+    assert code == 0, err
+    assert out == "You said: hello\n"
+    await _run(["chat", "--user", "alice"], "again\n", env, tmp_path)
+    assert _history(model_server, 1) == ["hello", "You said: hello", "again"]
+    await _run(["chat", "--user", "bob"], "I am bob\n", env, tmp_path)
+    assert _history(model_server, 2) == ["I am bob"]
+    _, out, _ = await _run(["chat", "--user", "alice"], "/reset\n/model\n/model fake-other\nfresh\n", env, tmp_path)
+    assert "Memory cleared." in out and "fake-small (8K) — unavailable" in out
+    assert _history(model_server, 3) == ["fresh"]
+    assert model_server.chat_requests()[3].body["model"] == "fake-other"
+    assert "sk-cli-secret" not in out + err
+
+
+async def test_embedded_redis_keeps_history_across_restarts(
+    env: dict[str, str], tmp_path: Path, model_server: FakeModelServer
+) -> None:
+    env = {k: v for k, v in env.items() if k != "REDIS_URL"}
+    env["DATA_DIR"] = str(tmp_path / "data")
+    code, _, err = await _run(["chat", "--user", "carol"], "remember the word kiwi\n", env, tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "data" / "switchboard.rdb").exists() or (tmp_path / "data" / "appendonly.aof").exists()
+    code, _, err = await _run(["chat", "--user", "carol"], "what was the word?\n", env, tmp_path)
+    assert code == 0, err
+    assert _history(model_server, 1)[:2] == ["remember the word kiwi", "You said: remember the word kiwi"]
+
+
+async def test_a_bad_setting_stops_with_one_line_and_exit_2(env: dict[str, str], tmp_path: Path) -> None:
+    env["SESSION_SCOPE"] = "galaxy"
+    code, _, err = await _run(["chat"], "", env, tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "switchboard: Invalid setting SESSION_SCOPE: Input should be 'user', 'chat' or 'thread'"
+    ]
+
+
+async def test_missing_endpoint_is_named(env: dict[str, str], tmp_path: Path) -> None:
+    del env["MODEL_BASE_URL"]
+    code, _, err = await _run(["run"], "", env, tmp_path)
+    assert code == 2 and "MODEL_BASE_URL" in err and "switchboard model" in err
+    assert "Traceback" not in err
+
+
+async def test_run_without_platforms_says_how_to_add_one(env: dict[str, str], tmp_path: Path) -> None:
+    code, _, err = await _run(["run"], "", env, tmp_path)
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert "TELEGRAM_BOT_TOKEN" in line and "README.md#platforms" in line and "switchboard chat" in line
+
+
+async def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, model_server: FakeModelServer) -> None:
+    dotenv = {k: env.pop(k) for k in ("MODEL_BASE_URL", "MODEL_NAME")}
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in dotenv.items()))
+    code, out, err = await _run(["chat", "--user", "dave"], "from dotenv\n", env, tmp_path)
+    assert code == 0, err
+    assert out == "You said: from dotenv\n"

@@ -1,0 +1,153 @@
+"""The whole core against a real Redis and a real local model server."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.gateway import Gateway
+from tests.fakes.memory_platform import MemoryPlatform
+from tests.fakes.model_server import FakeModelServer, ScriptedError
+from tests.helpers import inbound
+
+
+def _user_contents(server: FakeModelServer, index: int) -> list[str]:
+    body = server.chat_requests()[index].body
+    return [m["content"] for m in body["messages"] if m["role"] != "system"]
+
+
+async def test_reply_streams_and_is_remembered(gateway: Gateway, platform: MemoryPlatform,
+                                               model_server: FakeModelServer) -> None:
+    await gateway.handle(inbound("hello there"))
+    await gateway.join()
+    assert platform.final_texts("chat-alice") == ["You said: hello there"]
+    await gateway.handle(inbound("and again"))
+    await gateway.join()
+    assert _user_contents(model_server, 1) == ["hello there", "You said: hello there", "and again"]
+    first = model_server.chat_requests()[0].body
+    assert first["messages"][0]["role"] == "system"
+    assert first["stream"] is True and first["model"] == "fake-large"
+
+
+async def test_memory_is_per_user(gateway: Gateway, platform: MemoryPlatform,
+                                  model_server: FakeModelServer) -> None:
+    await gateway.handle(inbound("I am alice", user="alice"))
+    await gateway.join()
+    await gateway.handle(inbound("I am bob", user="bob"))
+    await gateway.join()
+    assert _user_contents(model_server, 1) == ["I am bob"]
+
+
+async def test_two_messages_at_once_are_answered_in_order(gateway: Gateway, platform: MemoryPlatform,
+                                                          model_server: FakeModelServer) -> None:
+    model_server.hold = asyncio.Event()
+    await asyncio.gather(gateway.handle(inbound("first")), gateway.handle(inbound("second")))
+    await model_server.wait_for_requests(1)
+    # The second waits its turn: only one request is in flight for the conversation.
+    assert len(model_server.chat_requests()) == 1
+    model_server.hold.set()
+    await gateway.join()
+    assert platform.final_texts("chat-alice") == ["You said: first", "You said: second"]
+    assert _user_contents(model_server, 1) == ["first", "You said: first", "second"]
+
+
+async def test_redelivered_event_gets_one_reply(gateway: Gateway, platform: MemoryPlatform,
+                                                model_server: FakeModelServer) -> None:
+    await asyncio.gather(*(gateway.handle(inbound("once", event_id="same-id")) for _ in range(3)))
+    await gateway.join()
+    assert platform.final_texts("chat-alice") == ["You said: once"]
+    assert len(model_server.chat_requests()) == 1
+
+
+async def test_oversized_message_gets_a_clear_answer(gateway: Gateway, platform: MemoryPlatform,
+                                                     model_server: FakeModelServer) -> None:
+    await gateway.handle(inbound("x" * 9000))
+    await gateway.join()
+    assert "9,000 characters; the limit is 8,000" in platform.notices[0].text
+    assert model_server.chat_requests() == []
+
+
+async def test_wrong_key_is_explained_without_the_key(gateway: Gateway, platform: MemoryPlatform,
+                                                      model_server: FakeModelServer) -> None:
+    model_server.errors.append(ScriptedError(401, {"error": {"message": "Incorrect API key provided: sk-te***"}}))
+    await gateway.handle(inbound("hi"))
+    await gateway.join()
+    assert platform.notices[-1].text.startswith("The model endpoint rejected the key")
+    assert "sk-test-secret" not in platform.notices[-1].text
+    assert platform.messages == {}
+
+
+async def test_dead_endpoint_is_explained(make_settings, redis, platform: MemoryPlatform) -> None:  # type: ignore[no-untyped-def]
+    from core.llm.factory import build_model_client
+    from core.services import Core
+
+    settings = make_settings(model_base_url="http://127.0.0.1:9/v1", model_context_window=128000)
+    model = build_model_client(settings)
+    core = Core(settings=settings, redis=redis, model=model)
+    core.bind(platform)
+    gw = Gateway(core)
+    await gw.handle(inbound("anyone there?"))
+    await gw.join()
+    await model.aclose()
+    assert "unavailable" in platform.notices[-1].text
+
+
+async def test_denied_user_gets_one_polite_line(gateway: Gateway, platform: MemoryPlatform,
+                                                model_server: FakeModelServer) -> None:
+    platform.denied_users.add("mallory")
+    await gateway.handle(inbound("let me in", user="mallory"))
+    await gateway.join()
+    assert [n.text for n in platform.notices] == ["Sorry, this bot is not open to you. Ask its operator for access."]
+    assert model_server.chat_requests() == []
+
+
+async def test_unaddressed_group_message_is_ignored(gateway: Gateway, platform: MemoryPlatform,
+                                                   model_server: FakeModelServer) -> None:
+    msg = inbound("just chatting")
+    from dataclasses import replace
+
+    await gateway.handle(replace(msg, is_direct=False, addressed=False))
+    await gateway.join()
+    assert platform.calls == [] and model_server.chat_requests() == []
+
+
+async def test_orphaned_queue_is_adopted_by_the_sweeper(gateway: Gateway, platform: MemoryPlatform) -> None:
+    # A replica died holding the lease: its lock expired, its message is still queued.
+    msg = inbound("left behind")
+    conv_id = str(gateway.core.conversation(msg))
+    assert await gateway.core.queue.push(conv_id, msg.to_json(), "dead-replica")
+    await gateway.core.redis.delete(f"{gateway.core.settings.redis_prefix}lock:{conv_id}")
+    assert await gateway.sweep_once() == 1
+    await gateway.join()
+    assert platform.final_texts("chat-alice") == ["You said: left behind"]
+    assert await gateway.core.queue.orphans() == []
+
+
+async def test_stop_ends_a_streaming_reply(gateway: Gateway, platform: MemoryPlatform,
+                                           model_server: FakeModelServer) -> None:
+    model_server.reply = "one two three four five six"
+    model_server.hold, model_server.hold_after = asyncio.Event(), 2
+    await gateway.handle(inbound("write forever"))
+    await platform.wait_for(lambda: any(m.text.startswith("one two") for m in platform.messages.values()))
+    await gateway.handle(inbound("/stop"))
+    await gateway.join()
+    assert platform.notices[0].text.startswith("Stopping")
+    assert platform.final_texts("chat-alice") == ["one two \n\n_(stopped)_"]
+    # The model's HTTP stream was closed, not left running.
+    await model_server.wait_disconnect()
+    model_server.hold = None
+    # A stopped reply is still remembered as far as the user saw it.
+    await gateway.handle(inbound("next"))
+    await gateway.join()
+    assert _user_contents(model_server, 1) == ["write forever", "one two ", "next"]
+
+
+async def test_reset_forgets_but_keeps_the_model_choice(gateway: Gateway, platform: MemoryPlatform,
+                                                        model_server: FakeModelServer) -> None:
+    await gateway.handle(inbound("/model fake-other"))
+    await gateway.handle(inbound("remember me"))
+    await gateway.join()
+    await gateway.handle(inbound("/reset"))
+    await gateway.handle(inbound("who am I?"))
+    await gateway.join()
+    assert _user_contents(model_server, 1) == ["who am I?"]
+    assert model_server.chat_requests()[1].body["model"] == "fake-other"

@@ -1,0 +1,93 @@
+"""ReplyStream: deltas coalesce into paced updates; the final text is the whole answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+
+from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
+from core.llm.errors import ModelError, ModelErrorKind
+from core.reply.stream import ReplyStream
+from core.store.pacing import ChatPacer, UnlimitedPacer
+from core.types import Limits
+from tests.fakes.memory_platform import MemoryPlatform
+from tests.helpers import inbound
+
+
+async def _events(*items: ModelEvent | Exception, gate: asyncio.Event | None = None) -> AsyncIterator[ModelEvent]:
+    for item in items:
+        if gate is not None and isinstance(item, Restarted):
+            await gate.wait()
+        if isinstance(item, Exception):
+            raise item
+        yield item
+        await asyncio.sleep(0)  # let the consumer run, as a network read would
+
+
+async def test_many_deltas_coalesce_into_few_paced_edits(redis: Redis, prefix: str) -> None:
+    platform = MemoryPlatform(limits=Limits(max_chars=4096, min_edit_interval=0.05))
+    pacer = ChatPacer(redis, f"{prefix}pace:c", 0.05)
+    outlet = platform.outlet_for(inbound("x"), pacer)
+    words = [f"w{i} " for i in range(2000)]
+
+    async def slow_model() -> AsyncIterator[ModelEvent]:
+        for w in words:
+            yield TextDelta(w)
+            await asyncio.sleep(0.0002)  # stands in for network time between tokens
+        yield UsageReport(10, 2000)
+        yield Finished("stop")
+
+    outcome = await ReplyStream(outlet).run(slow_model())
+    full = "".join(words)
+    assert outcome.text == full and outcome.output_tokens == 2000
+    assert " ".join(platform.final_texts("chat-alice")).split() == full.split()
+    updates = [c for c in platform.calls if c[0] in ("send", "edit")]
+    assert len(updates) < len(words) / 20, "deltas were not coalesced"
+
+
+async def test_restart_replaces_the_half_answer() -> None:
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    events = _events(TextDelta("half an ans"), Restarted("provider A failed; answered by B"),
+                     TextDelta("a whole answer"), Finished("stop"))
+    outcome = await ReplyStream(outlet).run(events)
+    assert outcome.text == "a whole answer"
+    assert platform.final_texts("chat-alice") == ["_(provider A failed; answered by B)_\n\na whole answer"]
+
+
+async def test_error_before_any_text_is_one_notice() -> None:
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    err = ModelError(ModelErrorKind.RATE_LIMITED, "429", retry_after=12)
+    outcome = await ReplyStream(outlet).run(_events(err))
+    assert outcome.error is err
+    assert platform.messages == {}
+    assert platform.notices[0].text == "The model endpoint is rate limiting us. Try again in 12 s."
+
+
+async def test_error_after_text_keeps_the_text_and_says_what_happened() -> None:
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    err = ModelError(ModelErrorKind.UNAVAILABLE, "stream broke")
+    await ReplyStream(outlet).run(_events(TextDelta("partial answer"), err))
+    [text] = platform.final_texts("chat-alice")
+    assert text.startswith("partial answer") and "unavailable" in text
+
+
+async def test_typing_is_shown_while_waiting_for_the_first_token() -> None:
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    first_token = asyncio.Event()
+
+    async def slow_start() -> AsyncIterator[ModelEvent]:
+        await first_token.wait()
+        yield TextDelta("hi")
+        yield Finished("stop")
+
+    task = asyncio.create_task(ReplyStream(outlet, typing_every=0.01).run(slow_start()))
+    await platform.wait_for(lambda: platform.typing_count >= 2)
+    first_token.set()
+    await task
+    assert platform.final_texts("chat-alice") == ["hi"]

@@ -1,0 +1,84 @@
+"""The Redis store against a real Redis: history, choices, dedupe, usage, the queue lock."""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from core.store.conversation_queue import ConversationQueue
+from core.store.dedupe import EventDedupe
+from core.store.history import HistoryStore
+from core.store.keys import Keys
+from core.store.prefs import ModelChoices
+from core.store.usage import UsageCounters
+from core.types import ConversationKey, Turn
+
+CONV = ConversationKey("telegram", "42", "", "7")
+
+
+async def test_history_appends_in_order_caps_and_refreshes_ttl(redis: Redis, prefix: str) -> None:
+    keys = Keys(prefix)
+    store = HistoryStore(redis, keys, ttl=100, max_turns=4)
+    for i in range(3):
+        await store.append(CONV, Turn("user", f"q{i}", time.time(), 3), Turn("assistant", f"a{i}", time.time(), 3))
+    turns = await store.load(CONV)
+    assert [t.text for t in turns] == ["q1", "a1", "q2", "a2"]
+    assert turns[0].role == "user" and turns[0].tokens == 3
+    await redis.expire(keys.history(CONV), 5)
+    await store.load(CONV)
+    assert await redis.ttl(keys.history(CONV)) > 5  # reading slid the TTL back to 100 s
+    await store.clear(CONV)
+    assert await store.load(CONV) == []
+
+
+async def test_conversation_scope_shapes_the_key() -> None:
+    from tests.helpers import inbound
+
+    msg = inbound("hi", user="u1", chat="c1", thread_id="t9")
+    assert str(ConversationKey.for_inbound(msg, "user")) == "memory:c1:t9:u1"
+    assert str(ConversationKey.for_inbound(msg, "thread")) == "memory:c1:t9:"
+    assert str(ConversationKey.for_inbound(msg, "chat")) == "memory:c1::"
+
+
+async def test_model_choice_and_usage_are_per_platform_user(redis: Redis, prefix: str) -> None:
+    keys = Keys(prefix)
+    choices, usage = ModelChoices(redis, keys), UsageCounters(redis, keys)
+    await choices.set("telegram", "7", "big-model")
+    assert await choices.get("telegram", "7") == "big-model"
+    assert await choices.get("discord", "7") is None
+    await usage.add("telegram", "7", 100, 20)
+    await usage.add("telegram", "7", 50, 5)
+    totals = await usage.get("telegram", "7")
+    assert (totals.requests, totals.input_tokens, totals.output_tokens) == (2, 150, 25)
+
+
+async def test_dedupe_says_first_time_exactly_once(redis: Redis, prefix: str) -> None:
+    dedupe = EventDedupe(redis, Keys(prefix))
+    assert await dedupe.first_time("slack", "Ev1")
+    assert not await dedupe.first_time("slack", "Ev1")
+    assert await dedupe.first_time("discord", "Ev1")
+
+
+async def test_queue_hands_out_messages_in_order_and_releases_when_drained(redis: Redis, prefix: str) -> None:
+    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    assert await queue.push("c", "m1", "tokA")  # first pusher holds the lock
+    assert not await queue.push("c", "m2", "tokB")  # second only queues
+    first = await queue.next("c", "tokA", ack=False)
+    assert first.item == b"m1"
+    second = await queue.next("c", "tokA", ack=True)
+    assert second.item == b"m2"
+    done = await queue.next("c", "tokA", ack=True)
+    assert done.item is None and not done.lost
+    assert await queue.push("c", "m3", "tokC")  # the lock was released with the queue empty
+    assert await queue.orphans() == ["c"]
+
+
+async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> None:
+    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    await queue.push("c", "m1", "tokA")
+    await redis.set(f"{prefix}lock:c", "tokOther")  # the lease expired and someone adopted it
+    nxt = await queue.next("c", "tokA", ack=False)
+    assert nxt.item is None and nxt.lost
+    assert not await queue.renew("c", "tokA")
+    assert await redis.llen(f"{prefix}queue:c") == 1  # the message was not dropped

@@ -1,0 +1,168 @@
+"""A local OpenAI-compatible model server that streams over real sockets.
+
+Tests script what it answers and read back what it was asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+Reply = str | Callable[[dict[str, Any]], str]
+
+
+def echo_reply(body: dict[str, Any]) -> str:
+    """Default answer: repeats the last user message, so tests can tell replies apart."""
+    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    last = users[-1]["content"] if users else ""
+    return f"You said: {last}"
+
+
+@dataclass
+class ScriptedError:
+    """One canned failure for the next request (status plus JSON body and headers)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    path: str = "/chat/completions"  # which endpoint fails
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+
+class FakeModelServer:
+    """Speaks `/v1/models` and streamed `/v1/chat/completions` (SSE)."""
+
+    def __init__(
+        self,
+        *,
+        models: list[dict[str, Any]] | None = None,
+        reply: Reply = echo_reply,
+        words_per_chunk: int = 1,
+        usage: bool = True,
+    ) -> None:
+        self.models = models if models is not None else [{"id": "fake-large", "context_length": 128000}]
+        self.reply = reply
+        self.words_per_chunk = words_per_chunk
+        self.usage = usage
+        self.errors: deque[ScriptedError] = deque()
+        self.requests: list[RecordedRequest] = []
+        self.hold: asyncio.Event | None = None  # when set to an Event, streams wait on it
+        self.hold_after = 0  # how many pieces stream before waiting on `hold`
+        self.disconnects = 0  # streams the client closed before the end
+        self.request_seen = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    async def __aenter__(self) -> FakeModelServer:
+        app = web.Application()
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.hold is not None:
+            self.hold.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until `count` chat requests have arrived."""
+        async with self.request_seen:
+            await asyncio.wait_for(
+                self.request_seen.wait_for(lambda: len(self.chat_requests()) >= count), timeout
+            )
+
+    async def wait_disconnect(self, timeout: float = 5.0) -> None:
+        """Wait until a client has closed a stream early (e.g. after /stop)."""
+        async with self.request_seen:
+            await asyncio.wait_for(self.request_seen.wait_for(lambda: self.disconnects > 0), timeout)
+
+    async def _record(self, request: web.Request, body: dict[str, Any]) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(RecordedRequest(request.method, request.path, headers, body, time.monotonic()))
+        async with self.request_seen:
+            self.request_seen.notify_all()
+
+    def _scripted_error(self, path: str) -> ScriptedError | None:
+        for err in self.errors:
+            if err.path == path:
+                self.errors.remove(err)
+                return err
+        return None
+
+    async def _models(self, request: web.Request) -> web.Response:
+        await self._record(request, {})
+        err = self._scripted_error("/models")
+        if err is not None:
+            return web.json_response(err.body, status=err.status, headers=err.headers)
+        return web.json_response({"object": "list", "data": self.models})
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        await self._record(request, body)
+        err = self._scripted_error("/chat/completions")
+        if err is not None:
+            return web.json_response(err.body, status=err.status, headers=err.headers)
+        text = self.reply(body) if callable(self.reply) else self.reply
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        words = text.split(" ")
+        pieces = [
+            " ".join(words[i : i + self.words_per_chunk]) + (" " if i + self.words_per_chunk < len(words) else "")
+            for i in range(0, len(words), self.words_per_chunk)
+        ]
+        model = body.get("model", "")
+        for index, piece in enumerate(pieces):
+            if index == self.hold_after and self.hold is not None:
+                try:
+                    await self.hold.wait()
+                except asyncio.CancelledError:
+                    self.disconnects += 1  # aiohttp cancels the handler when the client goes away
+                    async with self.request_seen:
+                        self.request_seen.notify_all()
+                    raise
+            await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
+                                   "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}))
+        await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
+                               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        if self.usage:
+            prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
+            await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model, "choices": [],
+                                   "usage": {"prompt_tokens": prompt, "completion_tokens": len(pieces),
+                                             "total_tokens": prompt + len(pieces)}}))
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+
+def _sse(obj: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(obj)}\n\n".encode()

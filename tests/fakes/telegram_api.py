@@ -1,0 +1,555 @@
+"""A local fake Telegram Bot API server that the real aiogram ``Bot`` talks to over HTTP.
+
+Tests push updates in, read back what the bot called, inject failures, and await state
+changes with ``wait_for`` instead of sleeping. Records and text rules live in
+``telegram_models.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import aiohttp
+from aiohttp import web
+
+from tests.fakes.telegram_models import (
+    JSON,
+    MAX_CAPTION,
+    Call,
+    Draft,
+    Fault,
+    SentMessage,
+    TelegramError,
+    UploadedFile,
+    Version,
+    Violation,
+    bad_request,
+    render_text,
+    utf16_len,
+)
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.client.telegram import TelegramAPIServer
+
+T = TypeVar("T")
+Handler = Callable[[JSON], Awaitable[Any]]
+
+_PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?")
+# Form values of these fields are kept verbatim: they are free text or opaque ids.
+_VERBATIM = frozenset({"text", "caption", "data", "query", "callback_query_id", "url", "title",
+                       "secret_token", "description", "inline_message_id", "language_code"})
+_CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video",
+                           "record_voice", "upload_voice", "upload_document", "choose_sticker",
+                           "find_location", "record_video_note", "upload_video_note"})
+_NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
+                 "exactly the same as a current content and reply markup of the message")
+_WEBHOOK_ACTIVE = ("Conflict: can't use getUpdates method while webhook is active; "
+                   "use deleteWebhook to delete the webhook first")
+_SUPERSEDED = ("Conflict: terminated by other getUpdates request; "
+               "make sure that only one bot instance is running")
+_AUTO_ENTITY_RE = re.compile(r"(?<![\w/@])/[A-Za-z0-9_]{1,32}(?:@\w+)?|(?<![\w@])@\w{5,32}")
+
+
+def _decode(key: str, value: Any) -> Any:
+    """Form fields are strings; nested objects arrive JSON-serialised."""
+    if not isinstance(value, str) or key in _VERBATIM:
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if value[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            return json.loads(value)
+    return value
+
+
+async def _read_params(request: web.Request) -> JSON:
+    raw: JSON = dict(request.query)
+    files: dict[str, UploadedFile] = {}
+    if request.content_type == "application/json":
+        body = await request.json()
+        raw.update(body if isinstance(body, dict) else {})
+    elif request.body_exists:
+        for key, value in (await request.post()).items():
+            if isinstance(value, web.FileField):
+                files[key] = UploadedFile(value.filename, value.content_type, value.file.read())
+            else:
+                raw[key] = value
+    params = {key: _decode(key, value) for key, value in raw.items()}
+    for key, value in params.items():  # aiogram sends files as "attach://<part name>"
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = files.pop(value.removeprefix("attach://"), value)
+    return params | files
+
+
+class FakeTelegram:
+    """An in-process Bot API server; ``async with FakeTelegram() as fake:`` runs it."""
+
+    def __init__(self, token: str = "4242:TEST-switchboard-token", *, bot_id: int = 4242,
+                 username: str = "switchboard_bot", first_name: str = "Switchboard",
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.token = token
+        self.me: JSON = {"id": bot_id, "is_bot": True, "first_name": first_name,
+                         "username": username, "can_join_groups": True,
+                         "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.base_url = ""
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], SentMessage] = {}
+        self.drafts: list[Draft] = []
+        self.violations: list[Violation] = []
+        self.pending_updates: list[JSON] = []
+        self.webhook: JSON = {}
+        self.commands: dict[str, list[JSON]] = {}
+        self.faults: list[Fault] = []
+        self.polls_in_flight = 0  # getUpdates requests currently being answered
+        self._clock = clock
+        self._chats: dict[int, JSON] = {}
+        self._incoming: dict[tuple[int, int], JSON] = {}
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._allowed_updates: set[str] | None = None
+        self._poll_generation = 0
+        self._flood_interval: float | None = None
+        self._flood_methods: set[str] = set()
+        self._last_send: dict[int, float] = {}
+        self._changed = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        handlers: dict[str, Handler] = {
+            "getMe": self._get_me, "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info, "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo, "editMessageText": self._edit_message_text,
+            "deleteMessage": self._delete_message, "sendMessageDraft": self._send_message_draft,
+            "sendChatAction": self._send_chat_action, "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
+            "answerCallbackQuery": self._true, "getChat": self._get_chat,
+        }
+        # Bot API method names are case-insensitive; calls are recorded under the canonical one.
+        self._methods = {name.lower(): (name, handler) for name, handler in handlers.items()}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # Cancel a handler when aiogram drops its long poll, as the real server would.
+        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._bump()  # releases parked long polls so shutdown does not wait for them
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def api_server(self) -> TelegramAPIServer:
+        from aiogram.client.telegram import TelegramAPIServer
+
+        return TelegramAPIServer.from_base(self.base_url)
+
+    def make_bot(self, **bot_kwargs: Any) -> Bot:
+        """A real aiogram Bot wired to this fake; the caller closes its session."""
+        from aiogram import Bot
+        from aiogram.client.session.aiohttp import AiohttpSession
+
+        return Bot(self.token, session=AiohttpSession(api=self.api_server()), **bot_kwargs)
+
+    # -- reading state ---------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def sent_to(self, chat_id: int, *, include_deleted: bool = False) -> list[SentMessage]:
+        found = [m for (chat, _), m in self.messages.items() if chat == chat_id]
+        return sorted((m for m in found if include_deleted or not m.deleted),
+                      key=lambda m: m.message_id)
+
+    def final_texts(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.sent_to(chat_id)]
+
+    # The brief's API takes timeout= directly, so ASYNC109 is silenced on purpose below.
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,  # noqa: ASYNC109
+                       *, what: str = "condition") -> T:
+        """Re-checks ``predicate`` whenever a call is recorded or state changes.
+
+        Calls are recorded when answered, so a true predicate sees the state they produced.
+        Returns the predicate's truthy result.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while not (result := predicate()):
+                    await self._changed.wait()
+                return result
+        except TimeoutError:
+            recent = "\n".join(f"  {call}" for call in self.calls[-10:]) or "  (no calls)"
+            raise TimeoutError(f"{what} not met within {timeout}s; last calls:\n{recent}") from None
+
+    async def wait_for_call(self, method: str, where: Callable[[Call], bool] | None = None,
+                            timeout: float = 5.0) -> Call:  # noqa: ASYNC109
+        """The first recorded call to ``method`` (optionally matching ``where``)."""
+        def first() -> Call | None:
+            return next((c for c in self.calls_to(method) if where is None or where(c)), None)
+
+        return cast(Call, await self.wait_for(first, timeout, what=f"a {method} call"))
+
+    # -- driving ---------------------------------------------------------------------------
+
+    def push_update(self, update: JSON) -> JSON:
+        """Queues a raw update for getUpdates, numbering it if it has no update_id."""
+        if "update_id" not in update:
+            update = {"update_id": next(self._update_ids), **update}
+        self.pending_updates.append(update)
+        self._bump()
+        return update
+
+    def user_message(self, chat_id: int, user_id: int, text: str | None = None, *,
+                     chat_type: str = "private", username: str | None = None,
+                     is_bot: bool = False, first_name: str | None = None,
+                     message_thread_id: int | None = None, reply_to_bot: bool = False,
+                     entities: list[JSON] | None = None, caption: str | None = None,
+                     photo: bool = False, push: bool = True) -> JSON:
+        """Builds (and by default queues) a ``message`` update from a user."""
+        user = {"id": user_id, "is_bot": is_bot, "first_name": first_name or f"User{user_id}",
+                "language_code": "en"} | ({"username": username} if username else {})
+        chat: JSON = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat |= {k: user[k] for k in ("first_name", "username") if k in user}
+        else:
+            chat |= {"title": f"Chat {chat_id}"} | ({"is_forum": True} if message_thread_id else {})
+        self._chats[chat_id] = chat
+        message: JSON = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                         "chat": chat, "from": user}
+        if message_thread_id is not None:
+            message |= {"message_thread_id": message_thread_id, "is_topic_message": True}
+        body = caption if photo and caption is not None else text or ""
+        found = entities if entities is not None else _auto_entities(body)
+        if photo:
+            message["photo"] = [{"file_id": f"photo-{message['message_id']}", "width": 90,
+                                 "file_unique_id": f"u{message['message_id']}", "height": 90}]
+            message |= {"caption": body, "caption_entities": found} if body else {}
+        else:
+            message |= {"text": body} | ({"entities": found} if found else {})
+        if reply_to_bot:
+            mine = self.sent_to(chat_id)
+            if not mine:
+                raise ValueError(f"reply_to_bot: the bot has sent nothing to chat {chat_id}")
+            message["reply_to_message"] = self._message_json(mine[-1], with_reply=False)
+        self._incoming[(chat_id, message["message_id"])] = message
+        update = {"update_id": next(self._update_ids), "message": message}
+        return self.push_update(update) if push else update
+
+    def callback_query(self, chat_id: int, user_id: int, data: str,
+                       message_id: int | None = None, *, username: str | None = None,
+                       push: bool = True) -> JSON:
+        """Builds (and by default queues) a button press on a bot message (default: latest)."""
+        if message_id is None:
+            message_id = self.sent_to(chat_id)[-1].message_id if self.sent_to(chat_id) else 1
+        target = self.messages.get((chat_id, message_id))
+        # date 0 is how the Bot API marks a message the bot can no longer see.
+        message = (self._message_json(target) if target else
+                   {"message_id": message_id, "date": 0, "chat": self._chat_json(chat_id)})
+        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        query = {"id": str(next(self._callback_ids)), "chat_instance": str(chat_id),
+                 "from": user | ({"username": username} if username else {}),
+                 "message": message, "data": data}
+        update = {"update_id": next(self._update_ids), "callback_query": query}
+        return self.push_update(update) if push else update
+
+    async def deliver_webhook(self, url: str, update: JSON, secret: str | None = None) -> int:
+        """POSTs an update as Telegram would to a webhook; returns the HTTP status."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        if "update_id" not in update:
+            update = {"update_id": next(self._update_ids), **update}
+        async with aiohttp.ClientSession() as session, session.post(
+                url, json=update, headers=headers) as resp:
+            await resp.read()
+            return resp.status
+
+    def fail_next(self, method: str, error_code: int = 400, description: str | None = None, *,
+                  retry_after: int | None = None, times: int = 1,
+                  match: Callable[[JSON], bool] | None = None) -> Fault:
+        """Makes the next ``times`` calls to ``method`` (matching ``match``) fail."""
+        if error_code == HTTPStatus.TOO_MANY_REQUESTS and retry_after is None:
+            retry_after = 1
+        if description is None:
+            description = (f"Too Many Requests: retry after {retry_after}"
+                           if error_code == HTTPStatus.TOO_MANY_REQUESTS
+                           else f"{HTTPStatus(error_code).phrase}: injected failure")
+        fault = Fault(method, TelegramError(error_code, description, retry_after), times, match)
+        self.faults.append(fault)
+        return fault
+
+    def flood_limit(self, per_chat_interval: float | None, *,
+                    methods: Iterable[str] = ("sendMessage", "editMessageText", "sendPhoto")
+                    ) -> None:
+        """Refuses sends/edits to one chat closer together than the interval (None: off)."""
+        self._flood_interval = per_chat_interval
+        self._flood_methods = set(methods)
+        self._last_send.clear()
+
+    # -- HTTP plumbing ---------------------------------------------------------------------
+
+    def _bump(self) -> None:
+        # Swap in a fresh Event so every current waiter wakes exactly once.
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        at = self._clock()
+        path = _PATH_RE.fullmatch(request.path)
+        if path is None:
+            return web.json_response(TelegramError(404, "Not Found").body(), status=404)
+        params = await _read_params(request)
+        method, handler = self._methods.get(path["method"].lower(), (path["method"], None))
+        call = Call(method, params, at)
+        try:
+            if path["token"] != self.token:
+                raise TelegramError(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+            if handler is None:
+                raise TelegramError(HTTPStatus.NOT_FOUND, "Not Found: method not found")
+            self._apply_faults(method, params)
+            self._check_flood(method, params, at)
+            call.result = await handler(params)
+            body: JSON = {"ok": True, "result": call.result}
+        except TelegramError as error:
+            call.status, call.error, body = error.code, error.description, error.body()
+        self.calls.append(call)
+        self._bump()
+        return web.json_response(body, status=call.status)
+
+    def _apply_faults(self, method: str, params: JSON) -> None:
+        for fault in self.faults:
+            if fault.method.lower() == method.lower() and (not fault.match or fault.match(params)):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                raise fault.error
+
+    def _check_flood(self, method: str, params: JSON, now: float) -> None:
+        chat_id = params.get("chat_id")
+        if self._flood_interval is None or method not in self._flood_methods or chat_id is None:
+            return
+        last = self._last_send.get(chat_id)
+        if last is not None and (gap := now - last) < self._flood_interval:
+            retry_after = max(1, math.ceil(self._flood_interval - gap))
+            self.violations.append(Violation(chat_id, method, now, gap, retry_after))
+            raise TelegramError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        self._last_send[chat_id] = now
+
+    # -- chats and messages ----------------------------------------------------------------
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _chat_json(self, chat_id: int) -> JSON:
+        if chat_id in self._chats:
+            return self._chats[chat_id]
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        return {"id": chat_id, "type": kind, "title": f"Chat {chat_id}"}
+
+    def _message_json(self, msg: SentMessage, *, with_reply: bool = True) -> JSON:
+        current = msg.versions[-1]
+        data: JSON = {"message_id": msg.message_id, "date": msg.date,
+                      "chat": self._chat_json(msg.chat_id), "from": self.me}
+        if msg.message_thread_id is not None:
+            data |= {"message_thread_id": msg.message_thread_id, "is_topic_message": True}
+        if msg.kind == "photo":
+            data["photo"] = msg.photo
+            if current.text:
+                data |= {"caption": current.text, "caption_entities": current.entities}
+        else:
+            data["text"] = current.text
+            data |= {"entities": current.entities} if current.entities else {}
+        if current.reply_markup and "inline_keyboard" in current.reply_markup:
+            data["reply_markup"] = current.reply_markup  # only inline keyboards are echoed back
+        if msg.edit_date is not None:
+            data["edit_date"] = msg.edit_date
+        key = (msg.chat_id, msg.reply_to_message_id or 0)
+        if with_reply and (key in self._incoming or key in self.messages):
+            replied = self.messages.get(key)
+            data["reply_to_message"] = (self._message_json(replied, with_reply=False) if replied
+                                        else self._incoming[key])
+        return data
+
+    def _store(self, params: JSON, text: str, entities: list[JSON], *, kind: str = "text",
+               photo: list[JSON] | None = None) -> JSON:
+        chat_id = _chat_id(params)
+        reply = params.get("reply_parameters") or {}
+        msg = SentMessage(chat_id, self._next_message_id(chat_id), int(time.time()),
+                          [Version(text, entities, params.get("reply_markup"), self._clock())],
+                          kind=kind, photo=photo,
+                          message_thread_id=params.get("message_thread_id"),
+                          reply_to_message_id=reply.get("message_id")
+                          or params.get("reply_to_message_id"))
+        self.messages[(chat_id, msg.message_id)] = msg
+        return self._message_json(msg)
+
+    # -- Bot API methods -------------------------------------------------------------------
+
+    async def _true(self, params: JSON) -> bool:
+        return True
+
+    async def _get_me(self, params: JSON) -> JSON:
+        return self.me
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook.get("url"):
+            raise TelegramError(409, _WEBHOOK_ACTIVE)
+        offset = int(params.get("offset") or 0)
+        if offset > 0:  # confirms every update below the offset
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self.pending_updates = self.pending_updates[offset:]
+        if "allowed_updates" in params:
+            self._allowed_updates = set(params["allowed_updates"] or ()) or None
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self.polls_in_flight += 1
+        self._bump()  # an older poll wakes up and learns it was superseded
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0, int(params.get("timeout") or 0))):
+                    while not self._closing and not self._deliverable(limit):
+                        if generation != self._poll_generation:
+                            raise TelegramError(409, _SUPERSEDED)
+                        await self._changed.wait()
+        finally:
+            self.polls_in_flight -= 1
+        return [] if self._closing else self._deliverable(limit)
+
+    def _deliverable(self, limit: int) -> list[JSON]:
+        allowed = self._allowed_updates
+        return [u for u in self.pending_updates
+                if allowed is None or next(k for k in u if k != "update_id") in allowed][:limit]
+
+    async def _set_webhook(self, params: JSON) -> bool:
+        if params.get("drop_pending_updates"):
+            self.pending_updates.clear()
+        self.webhook = {k: v for k, v in params.items() if k != "drop_pending_updates"}
+        return True
+
+    async def _delete_webhook(self, params: JSON) -> bool:
+        if params.get("drop_pending_updates"):
+            self.pending_updates.clear()
+        self.webhook = {}
+        return True
+
+    async def _get_webhook_info(self, params: JSON) -> JSON:
+        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self.pending_updates)}
+        return info | ({"allowed_updates": self.webhook["allowed_updates"]}
+                       if "allowed_updates" in self.webhook else {})
+
+    async def _send_message(self, params: JSON) -> JSON:
+        _chat_id(params)
+        return self._store(params, *render_text(params))
+
+    async def _send_photo(self, params: JSON) -> JSON:
+        if params.get("photo") is None:
+            raise bad_request("there is no photo in the request")
+        text, entities = render_text(params, "caption", limit=MAX_CAPTION)
+        sizes = [{"file_id": f"bot-photo-{len(self.messages) + 1}", "file_unique_id": "p",
+                  "width": 320, "height": 240}]
+        return self._store(params, text, entities, kind="photo", photo=sizes)
+
+    async def _edit_message_text(self, params: JSON) -> JSON | bool:
+        text, entities = render_text(params)
+        if params.get("inline_message_id"):
+            return True  # inline messages are not tracked; Telegram also answers True
+        msg = self.messages.get((_chat_id(params), params.get("message_id", 0)))
+        if msg is None or msg.deleted:
+            raise bad_request("message to edit not found")
+        if msg.kind != "text":
+            raise bad_request("there is no text in the message to edit")
+        markup = params.get("reply_markup")  # omitting it removes the keyboard, as on Telegram
+        if (text, entities, markup) == (msg.text, msg.entities, msg.reply_markup):
+            raise bad_request(_NOT_MODIFIED)
+        msg.versions.append(Version(text, entities, markup, self._clock()))
+        msg.edit_date = int(time.time())
+        return self._message_json(msg)
+
+    async def _delete_message(self, params: JSON) -> bool:
+        msg = self.messages.get((_chat_id(params), params.get("message_id", 0)))
+        if msg is None or msg.deleted:
+            raise bad_request("message to delete not found")
+        msg.deleted = True
+        return True
+
+    async def _send_message_draft(self, params: JSON) -> bool:
+        chat_id = _chat_id(params)
+        if not params.get("draft_id"):
+            raise bad_request("draft_id must be non-zero")  # wording is the fake's own
+        text, entities = render_text(params, allow_empty=True)
+        self.drafts.append(Draft(chat_id, params["draft_id"], text, entities,
+                                 params.get("message_thread_id"), self._clock()))
+        return True
+
+    async def _send_chat_action(self, params: JSON) -> bool:
+        _chat_id(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        return True
+
+    async def _set_my_commands(self, params: JSON) -> bool:
+        self.commands[_commands_key(params)] = list(params.get("commands") or [])
+        return True
+
+    async def _get_my_commands(self, params: JSON) -> list[JSON]:
+        return self.commands.get(_commands_key(params), [])
+
+    async def _delete_my_commands(self, params: JSON) -> bool:
+        self.commands.pop(_commands_key(params), None)
+        return True
+
+    async def _get_chat(self, params: JSON) -> JSON:
+        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
+                               "premium_subscription", "gifts_from_channels"), False)
+        return self._chat_json(_chat_id(params)) | {
+            "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+
+def _chat_id(params: JSON) -> int:
+    chat_id = params.get("chat_id")
+    if chat_id is None or chat_id == "":
+        raise bad_request("chat_id is empty")
+    if not isinstance(chat_id, int):
+        raise bad_request("chat not found")  # @usernames are not modelled
+    return chat_id
+
+
+def _commands_key(params: JSON) -> str:
+    scope = params.get("scope") or {"type": "default"}
+    return f"{scope.get('type')}:{params.get('language_code') or ''}"
+
+
+def _auto_entities(text: str) -> list[JSON]:
+    """bot_command and mention entities, as Telegram adds them to incoming text."""
+    return [{"type": "bot_command" if m[0].startswith("/") else "mention",
+             "offset": utf16_len(text[: m.start()]), "length": utf16_len(m[0])}
+            for m in _AUTO_ENTITY_RE.finditer(text)]
