@@ -17,6 +17,12 @@ class AdapterSpec:
     build: Callable[[Settings], Adapter]
 
 
+def _telegram(settings: Settings) -> Adapter:
+    from bots.telegram import TelegramAdapter  # aiogram is imported only when it is used
+
+    return TelegramAdapter(settings)
+
+
 def _not_yet(name: str) -> Callable[[Settings], Adapter]:
     def build(settings: Settings) -> Adapter:
         raise RuntimeError(f"the {name} adapter is not built yet")
@@ -26,11 +32,12 @@ def _not_yet(name: str) -> Callable[[Settings], Adapter]:
 
 SPECS: list[AdapterSpec] = [
     AdapterSpec("telegram", "TELEGRAM_BOT_TOKEN",
-                lambda s: bool(s.telegram_bot_token.get_secret_value()), _not_yet("telegram")),
+                lambda s: bool(s.telegram_bot_token.get_secret_value()), _telegram),
     AdapterSpec("discord", "DISCORD_BOT_TOKEN",
                 lambda s: bool(s.discord_bot_token.get_secret_value()), _not_yet("discord")),
-    AdapterSpec("slack", "SLACK_BOT_TOKEN + SLACK_APP_TOKEN",
-                lambda s: bool(s.slack_bot_token.get_secret_value() and s.slack_app_token.get_secret_value()),
+    AdapterSpec("slack", "SLACK_BOT_TOKEN + SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET)",
+                lambda s: bool(s.slack_bot_token.get_secret_value()
+                               and (s.slack_app_token.get_secret_value() or s.slack_signing_secret.get_secret_value())),
                 _not_yet("slack")),
 ]
 

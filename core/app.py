@@ -25,7 +25,7 @@ async def running_core(settings: Settings) -> AsyncIterator[tuple[Gateway, Redis
         handle = await connect(settings.redis_url, settings.data_dir)
     except ConnectionError as exc:
         raise StartupError(str(exc)) from None
-    model = build_model_client(settings)
+    model = build_model_client(settings, handle.client, settings.redis_prefix)
     core = Core(settings=settings, redis=handle.client, model=model)
     gateway = Gateway(core)
     try:

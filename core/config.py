@@ -59,20 +59,44 @@ class Settings(BaseSettings):
     telegram_allowed_chats: str = ""  # comma-separated chat ids; empty: every chat
     telegram_drafts: bool = True  # stream private replies as native drafts (sendMessageDraft)
 
-    # Discord and Slack
+    # Discord
     discord_bot_token: SecretStr = SecretStr("")
+    discord_api_base: str = ""  # another REST base (tests), e.g. http://127.0.0.1:9999/api/v10
+    discord_gateway_url: str = ""  # another gateway WebSocket (tests), e.g. ws://127.0.0.1:9999/
+    discord_guild_id: str = ""  # sync slash commands to this server only (instant; for testing)
+    discord_auto_thread: bool = False  # answer channel mentions in a new thread
+    discord_message_content: bool = False  # privileged intent: read every message, not only mentions
+    discord_allowed_users: str = ""  # comma-separated user ids; empty: everyone
+    discord_allowed_roles: str = ""  # comma-separated role ids
+    discord_allowed_channels: str = ""  # comma-separated channel ids
+
+    # Slack
     slack_bot_token: SecretStr = SecretStr("")
-    slack_app_token: SecretStr = SecretStr("")
+    slack_app_token: SecretStr = SecretStr("")  # xapp-...: Socket Mode
+    slack_signing_secret: SecretStr = SecretStr("")  # set instead of the app token: HTTP Events mode
+    slack_api_url: str = ""  # another Web API base (tests), e.g. http://127.0.0.1:9999/api/
+    slack_slash_command: str = "/switchboard"
+    slack_streaming: Literal["auto", "on", "off"] = "auto"  # chat.startStream where supported
+    slack_allowed_users: str = ""  # comma-separated user ids; empty: everyone
+    slack_allowed_channels: str = ""  # comma-separated channel ids
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("model_base_url", "telegram_api_base", "telegram_webhook_url")
+    @field_validator("model_base_url", "telegram_api_base", "telegram_webhook_url", "discord_api_base", "slack_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip()
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("ws://", "wss://")):
+            raise ValueError("must start with ws:// or wss://")
+        return value
 
     @field_validator("redis_url")
     @classmethod

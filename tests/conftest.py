@@ -89,7 +89,7 @@ async def gateway(
     make_settings: Callable[..., Settings], redis: Redis, platform: MemoryPlatform
 ) -> AsyncIterator[Gateway]:
     settings = make_settings()
-    model = build_model_client(settings)
+    model = build_model_client(settings, redis, settings.redis_prefix)
     core = Core(settings=settings, redis=redis, model=model)
     core.bind(platform)
     gw = Gateway(core)

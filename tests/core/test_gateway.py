@@ -81,7 +81,7 @@ async def test_dead_endpoint_is_explained(make_settings, redis, platform: Memory
     from core.services import Core
 
     settings = make_settings(model_base_url="http://127.0.0.1:9/v1", model_context_window=128000)
-    model = build_model_client(settings)
+    model = build_model_client(settings, redis, settings.redis_prefix)
     core = Core(settings=settings, redis=redis, model=model)
     core.bind(platform)
     gw = Gateway(core)
