@@ -8,19 +8,19 @@ import logging
 
 from core.pipeline.access import access
 from core.pipeline.addressed import addressed
+from core.pipeline.admission import admission
 from core.pipeline.answer import answer
 from core.pipeline.base import Step
 from core.pipeline.commands import commands
-from core.pipeline.dedupe import dedupe
-from core.pipeline.rate_limit import rate_limit
 from core.pipeline.validate import validate
 from core.services import Core
+from core.store.conversation_queue import Exchange
 from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
 # The order matters: cheap local checks, then dedupe before anything the user could see.
-STEPS: tuple[Step, ...] = (addressed, validate, dedupe, access, rate_limit, commands)
+STEPS: tuple[Step, ...] = (addressed, validate, admission, access, commands)
 
 
 class Gateway:
@@ -82,14 +82,14 @@ class Gateway:
         """Answer queued messages of one conversation, oldest first, while holding its lease."""
         renewer = asyncio.create_task(self._keep_lease(conv_id, token))
         try:
-            ack = False
+            ack, exchange = False, None
             while True:
-                nxt = await self.core.queue.next(conv_id, token, ack=ack)
+                nxt = await self.core.queue.next(conv_id, token, ack=ack, exchange=exchange)
                 if nxt.item is None:
                     if nxt.lost:
                         log.warning("lost the lease on %s; another replica carries on", conv_id)
                     return
-                await self._answer_one(Inbound.from_json(nxt.item))
+                exchange = await self._answer_one(Inbound.from_json(nxt.item))
                 ack = True
         except Exception:
             log.exception("conversation %s stopped draining; the sweeper will resume it", conv_id)
@@ -98,14 +98,15 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
 
-    async def _answer_one(self, inbound: Inbound) -> None:
+    async def _answer_one(self, inbound: Inbound) -> Exchange | None:
         try:
-            await answer(inbound, self.core)
+            return await answer(inbound, self.core)
         except Exception:
             # A bug or a platform outage must not wedge the queue: log, tell the user, move on.
             log.exception("answering %s event %s failed", inbound.platform, inbound.event_id)
             with contextlib.suppress(Exception):
                 await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
+            return None
 
     async def _keep_lease(self, conv_id: str, token: str) -> None:
         period = self.core.queue.lease_ms / 3000

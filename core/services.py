@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -11,16 +12,19 @@ from core.config import Settings
 from core.llm.base import ModelClient
 from core.llm.catalog import Catalog
 from core.outlet import Outlet, PlatformBinding
+from core.store.admission import Admissions
+from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
 from core.store.dedupe import EventDedupe
 from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.pacing import ChatPacer
 from core.store.prefs import ModelChoices
-from core.store.rate_limit import UserRateLimit
 from core.store.stop_flags import StopFlags
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Inbound
+
+WINDOW_CACHE_SECONDS = 60.0
 
 
 class UnknownPlatform(LookupError):
@@ -36,14 +40,16 @@ class Core:
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)
     usage: UsageCounters = field(init=False)
-    dedupe: EventDedupe = field(init=False)
-    rate: UserRateLimit = field(init=False)
+    admissions: Admissions = field(init=False)
+    dedupe: EventDedupe = field(init=False)  # for events outside the pipeline (button taps)
+    contexts: ContextLoader = field(init=False)
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
     stops: StopFlags = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
     # Replies streaming in this process, by conversation, so a local /stop acts at once.
     local_stops: dict[str, asyncio.Event] = field(default_factory=dict)
+    _windows: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s, r = self.settings, self.redis
@@ -52,7 +58,8 @@ class Core:
         self.choices = ModelChoices(r, self.keys)
         self.usage = UsageCounters(r, self.keys)
         self.dedupe = EventDedupe(r, self.keys)
-        self.rate = UserRateLimit(r, self.keys, per_minute=s.user_messages_per_minute)
+        self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
+        self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, s.redis_prefix)
         self.stops = StopFlags(r, self.keys, ttl=s.session_ttl)
         self.catalog = Catalog(self.model, r, s.redis_prefix, window_override=s.model_context_window)
@@ -69,12 +76,22 @@ class Core:
     def conversation(self, inbound: Inbound) -> ConversationKey:
         return ConversationKey.for_inbound(inbound, self.settings.session_scope)
 
-    def outlet_for(self, inbound: Inbound) -> Outlet:
+    def outlet_for(self, inbound: Inbound, *, first_wait: float | None = None) -> Outlet:
         """A fresh outlet for one reply, paced by the chat's shared budget."""
         binding = self.binding(inbound)
         limits = binding.limits_for(inbound)
-        pacer = ChatPacer(self.redis, self.keys.pace(inbound.platform, inbound.chat_id), limits.min_edit_interval)
-        return binding.outlet_for(inbound, pacer)
+        key = self.keys.pace(inbound.platform, inbound.chat_id)
+        return binding.outlet_for(inbound, ChatPacer(self.redis, key, limits.min_edit_interval, first_wait=first_wait))
+
+    async def model_window(self, model: str) -> int | None:
+        """The catalog's window for a model, remembered in-process for a minute (hot path)."""
+        now = time.monotonic()
+        cached = self._windows.get(model)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        window = await self.catalog.window(model)
+        self._windows[model] = (now + WINDOW_CACHE_SECONDS, window)
+        return window
 
     async def current_model(self, inbound: Inbound) -> str:
         return await self.choices.get(inbound.platform, inbound.user_id) or self.settings.model_name

@@ -20,10 +20,24 @@ if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
 return 0
 """
 
-# KEYS: queue, lock, active-set. ARGV: token, lease ms, ack (1 = drop the head first), id.
+# KEYS: queue, lock, active-set, history, stop marks, usage.
+# ARGV: token, lease ms, ack (1 = drop the head first), id, then when storing an exchange:
+#       reset mark, history ttl, max turns, input tokens, output tokens, turn json...
+# Storing the answered exchange and acknowledging its message is one atomic step, so a crash
+# can neither store an exchange twice nor lose an acknowledged one.
 # Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
 _NEXT = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
+if #ARGV > 4 then
+  if tonumber(redis.call('HGET', KEYS[5], 'reset') or '0') == tonumber(ARGV[5]) then
+    for i = 10, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+    redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
+    redis.call('EXPIRE', KEYS[4], ARGV[6])
+  end
+  redis.call('HINCRBY', KEYS[6], 'requests', 1)
+  redis.call('HINCRBY', KEYS[6], 'input', ARGV[8])
+  redis.call('HINCRBY', KEYS[6], 'output', ARGV[9])
+end
 if ARGV[3] == '1' then redis.call('LPOP', KEYS[1]) end
 local item = redis.call('LINDEX', KEYS[1], 0)
 if not item then
@@ -46,6 +60,21 @@ _ADOPT = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
 """
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """An answered message's turns and usage, stored as its message is acknowledged."""
+
+    history_key: str
+    stop_key: str
+    usage_key: str
+    reset_mark: int  # stored only if no /reset happened since answering began
+    history_ttl: int
+    max_turns: int
+    input_tokens: int
+    output_tokens: int
+    turns: tuple[str, ...]  # Turn.to_json() of each
 
 
 @dataclass(frozen=True)
@@ -77,9 +106,17 @@ class ConversationQueue:
         got = await self._enqueue(keys=self._keys(conv_id), args=[payload, token, self.lease_ms, conv_id])
         return bool(got)
 
-    async def next(self, conv_id: str, token: str, *, ack: bool) -> Next:
-        """Acknowledge the message just answered (ack) and fetch the next one."""
-        res = await self._next(keys=self._keys(conv_id), args=[token, self.lease_ms, "1" if ack else "0", conv_id])
+    async def next(self, conv_id: str, token: str, *, ack: bool, exchange: Exchange | None = None) -> Next:
+        """Acknowledge the message just answered (ack), store its exchange, fetch the next one."""
+        keys = self._keys(conv_id)
+        args: list[str | int] = [token, self.lease_ms, "1" if ack else "0", conv_id]
+        if exchange is not None:
+            keys += [exchange.history_key, exchange.stop_key, exchange.usage_key]
+            args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
+                     exchange.input_tokens, exchange.output_tokens, *exchange.turns]
+        else:
+            keys += [f"{self._prefix}unused"] * 3  # the script declares six keys either way
+        res = await self._next(keys=keys, args=args)
         status = int(res[0])
         if status == 1:
             return Next(bytes(res[1]))

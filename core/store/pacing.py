@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from redis.asyncio import Redis
 
 # KEYS: pace. ARGV: interval ms. Reserves the next free slot; returns ms to wait for it.
-_RESERVE = """
+RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -31,12 +32,14 @@ return after - now
 class ChatPacer:
     """`wait_turn()` before every platform call to the chat; `pause()` on a 429."""
 
-    def __init__(self, redis: Redis | None, key: str, interval: float) -> None:
+    def __init__(self, redis: Redis | None, key: str, interval: float, *, first_wait: float | None = None) -> None:
         self._redis = redis
+        self._first_wait = first_wait  # a slot already reserved (with the context read): no round trip
         self._key = key
         self._interval_ms = int(interval * 1000)
+        self._created = time.monotonic()
         if redis is not None:
-            self._reserve = redis.register_script(_RESERVE)
+            self._reserve = redis.register_script(RESERVE_SCRIPT)
             self._pause = redis.register_script(_PAUSE)
 
     @property
@@ -46,7 +49,11 @@ class ChatPacer:
     async def wait_turn(self) -> None:
         if self.unlimited:
             return
-        wait_ms = int(await self._reserve(keys=[self._key], args=[self._interval_ms]))
+        if self._first_wait is not None:
+            wait_ms, self._first_wait = int(self._first_wait * 1000), None
+            wait_ms -= int((time.monotonic() - self._created) * 1000)  # time already spent waiting for the model
+        else:
+            wait_ms = int(await self._reserve(keys=[self._key], args=[self._interval_ms]))
         if wait_ms > 0:
             await asyncio.sleep(wait_ms / 1000)  # the budget is a time slot: waiting for it is the point
 

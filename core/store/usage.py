@@ -21,14 +21,6 @@ class UsageCounters:
         self._redis = redis
         self._keys = keys
 
-    async def add(self, platform: str, user_id: str, input_tokens: int, output_tokens: int) -> None:
-        key = self._keys.usage(platform, user_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, "requests", 1)
-            pipe.hincrby(key, "input", input_tokens)
-            pipe.hincrby(key, "output", output_tokens)
-            await pipe.execute()
-
     async def get(self, platform: str, user_id: str) -> UsageTotals:
         raw = await self._redis.hgetall(self._keys.usage(platform, user_id))
         values = {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}

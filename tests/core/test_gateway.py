@@ -151,3 +151,25 @@ async def test_reset_forgets_but_keeps_the_model_choice(gateway: Gateway, platfo
     await gateway.join()
     assert _user_contents(model_server, 1) == ["who am I?"]
     assert model_server.chat_requests()[1].body["model"] == "fake-other"
+
+
+async def test_a_flooding_user_is_told_when_to_retry(make_settings, redis, platform: MemoryPlatform,  # type: ignore[no-untyped-def]
+                                                     model_server: FakeModelServer) -> None:
+    from core.llm.factory import build_model_client
+    from core.services import Core
+
+    settings = make_settings(user_messages_per_minute=2)
+    model = build_model_client(settings, redis, settings.redis_prefix)
+    core = Core(settings=settings, redis=redis, model=model)
+    core.bind(platform)
+    gw = Gateway(core)
+    for text in ("one", "two", "three"):
+        await gw.handle(inbound(text))
+    await gw.handle(inbound("two", event_id="dup"))
+    await gw.handle(inbound("two", event_id="dup"))
+    await gw.join()
+    await model.aclose()
+    assert platform.final_texts("chat-alice") == ["You said: one", "You said: two"]
+    notices = [n.text for n in platform.notices]
+    assert len(notices) == 2  # "three" and the first "dup"; the re-delivered "dup" is silent
+    assert all(n.startswith("Too many messages. Try again in ") and n.endswith(" s.") for n in notices)

@@ -47,10 +47,7 @@ async def test_model_choice_and_usage_are_per_platform_user(redis: Redis, prefix
     await choices.set("telegram", "7", "big-model")
     assert await choices.get("telegram", "7") == "big-model"
     assert await choices.get("discord", "7") is None
-    await usage.add("telegram", "7", 100, 20)
-    await usage.add("telegram", "7", 50, 5)
-    totals = await usage.get("telegram", "7")
-    assert (totals.requests, totals.input_tokens, totals.output_tokens) == (2, 150, 25)
+    assert (await usage.get("telegram", "7")).requests == 0
 
 
 async def test_dedupe_says_first_time_exactly_once(redis: Redis, prefix: str) -> None:
@@ -82,3 +79,27 @@ async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> 
     assert nxt.item is None and nxt.lost
     assert not await queue.renew("c", "tokA")
     assert await redis.llen(f"{prefix}queue:c") == 1  # the message was not dropped
+
+
+async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: Redis, prefix: str) -> None:
+    from core.store.conversation_queue import Exchange
+
+    keys = Keys(prefix)
+    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    turns = (Turn("user", "q", 1.0, 2).to_json(), Turn("assistant", "a", 2.0, 2).to_json())
+
+    def exchange(reset_mark: int) -> Exchange:
+        return Exchange(keys.history(CONV), keys.stop(CONV), keys.usage("telegram", "7"), reset_mark,
+                        100, 10, 30, 4, turns)
+
+    await queue.push("c", "m1", "tok")
+    await queue.push("c", "m2", "tok")
+    await queue.next("c", "tok", ack=False)
+    await queue.next("c", "tok", ack=True, exchange=exchange(0))
+    assert [t.text for t in await HistoryStore(redis, keys, ttl=100, max_turns=10).load(CONV)] == ["q", "a"]
+    await redis.hincrby(keys.stop(CONV), "reset", 1)  # /reset while m2 was answered
+    done = await queue.next("c", "tok", ack=True, exchange=exchange(0))
+    assert done.item is None
+    assert await redis.llen(keys.history(CONV)) == 2  # the forgotten exchange was not stored
+    totals = await UsageCounters(redis, keys).get("telegram", "7")
+    assert (totals.requests, totals.input_tokens, totals.output_tokens) == (2, 60, 8)

@@ -1,0 +1,39 @@
+"""Dedupe and the per-user flood limit, checked in one Redis round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from core.store.keys import Keys
+
+# KEYS: seen, rate. ARGV: seen ttl, per-minute limit.
+# A duplicate is not counted against the limit; the window starts on the first message.
+_ADMIT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {0, 0} end
+if tonumber(ARGV[2]) <= 0 then return {1, 0} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], 60) end
+if n <= tonumber(ARGV[2]) then return {1, 0} end
+return {1, math.max(1, redis.call('TTL', KEYS[2]))}
+"""
+
+
+@dataclass(frozen=True)
+class Admission:
+    first_time: bool  # False: a re-delivery of an event already handled
+    wait_seconds: int  # > 0: over the flood limit, try again after this
+
+
+class Admissions:
+    def __init__(self, redis: Redis, keys: Keys, *, per_minute: int, seen_ttl: int = 24 * 3600) -> None:
+        self._keys = keys
+        self._per_minute = per_minute
+        self._seen_ttl = seen_ttl
+        self._admit = redis.register_script(_ADMIT)
+
+    async def admit(self, platform: str, event_id: str, user_id: str) -> Admission:
+        keys = [self._keys.seen(platform, event_id), self._keys.rate(platform, user_id)]
+        fresh, wait = await self._admit(keys=keys, args=[self._seen_ttl, self._per_minute])
+        return Admission(bool(int(fresh)), int(wait))

@@ -1,0 +1,47 @@
+"""Everything answering a message needs from Redis, read in one round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from core.store.keys import Keys
+from core.store.pacing import RESERVE_SCRIPT
+from core.store.stop_flags import StopMarks
+from core.types import ConversationKey, Turn
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    history: list[Turn]
+    model_choice: str | None
+    marks: StopMarks  # /stop and /reset counters when answering began
+    first_slot_wait: float  # seconds until the reply's first update slot (reserved now)
+
+
+class ContextLoader:
+    def __init__(self, redis: Redis, keys: Keys, *, history_ttl: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._ttl = history_ttl
+        self._reserve = redis.register_script(RESERVE_SCRIPT)
+
+    async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
+                   edit_interval: float) -> ConversationContext:
+        """History (TTL refreshed), model choice, stop marks, and a first pacing slot."""
+        hist = self._keys.history(conv)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.lrange(hist, 0, -1)
+            pipe.expire(hist, self._ttl)
+            pipe.get(self._keys.model_choice(platform, user_id))
+            pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
+            await self._reserve(keys=[self._keys.pace(platform, chat_id)], args=[int(edit_interval * 1000)],
+                                client=pipe)
+            raw, _, choice, (stops, resets), wait_ms = await pipe.execute()
+        return ConversationContext(
+            history=[Turn.from_json(item) for item in raw],
+            model_choice=choice.decode() if isinstance(choice, bytes) else choice,
+            marks=StopMarks(int(stops or 0), int(resets or 0)),
+            first_slot_wait=int(wait_ms) / 1000,
+        )
