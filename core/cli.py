@@ -13,6 +13,7 @@ import typer
 from core import cli_llm
 from core.app import StartupError, running_core
 from core.config import Settings, load_or_exit
+from core.loop_monitor import LoopLagMonitor
 from core.web import WebServer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -68,7 +69,9 @@ async def _serve(settings: Settings) -> None:
 
     specs = configured(settings)
     async with running_core(settings) as (gateway, handle):
-        web = WebServer(settings.http_host, settings.http_port)
+        lag = LoopLagMonitor()
+        lag.start()
+        web = WebServer(settings.http_host, settings.http_port, lag=lag)
         adapters = []
         for spec in specs:
             adapter = spec.build(settings)
@@ -93,6 +96,7 @@ async def _serve(settings: Settings) -> None:
             for adapter in adapters:
                 await adapter.stop()
             await web.stop()
+            await lag.stop()
 
 
 @app.command()

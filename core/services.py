@@ -76,12 +76,15 @@ class Core:
     def conversation(self, inbound: Inbound) -> ConversationKey:
         return ConversationKey.for_inbound(inbound, self.settings.session_scope)
 
-    def outlet_for(self, inbound: Inbound, *, first_wait: float | None = None) -> Outlet:
-        """A fresh outlet for one reply, paced by the chat's shared budget."""
-        binding = self.binding(inbound)
-        limits = binding.limits_for(inbound)
+    def pacer_for(self, inbound: Inbound, *, first_wait: float | None = None) -> ChatPacer:
+        """The chat's shared update budget (first_wait: a slot already reserved)."""
+        limits = self.binding(inbound).limits_for(inbound)
         key = self.keys.pace(inbound.platform, inbound.chat_id)
-        return binding.outlet_for(inbound, ChatPacer(self.redis, key, limits.min_edit_interval, first_wait=first_wait))
+        return ChatPacer(self.redis, key, limits.min_edit_interval, first_wait=first_wait)
+
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer | None = None) -> Outlet:
+        """A fresh outlet for one reply, paced by the chat's shared budget."""
+        return self.binding(inbound).outlet_for(inbound, pacer or self.pacer_for(inbound))
 
     async def model_window(self, model: str) -> int | None:
         """The catalog's window for a model, remembered in-process for a minute (hot path)."""

@@ -8,13 +8,16 @@ from typing import Any
 
 from aiohttp import web
 
+from core.loop_monitor import LoopLagMonitor
+
 log = logging.getLogger(__name__)
 
 
 class WebServer:
     """Started only when an adapter registered a route; binds HTTP_HOST:HTTP_PORT."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, lag: LoopLagMonitor | None = None) -> None:
+        self.lag = lag
         self.host = host
         self.port = port
         self.app = web.Application()
@@ -27,7 +30,10 @@ class WebServer:
         self.routes += 1
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+        body: dict[str, Any] = {"ok": True}
+        if self.lag is not None:
+            body["loop_lag"] = self.lag.snapshot()
+        return web.json_response(body)
 
     async def start(self) -> None:
         if self.routes == 0 or self._runner is not None:

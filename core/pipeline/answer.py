@@ -24,7 +24,8 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     limits = core.binding(inbound).limits_for(inbound)
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
                                    limits.min_edit_interval)
-    outlet = core.outlet_for(inbound, first_wait=ctx.first_slot_wait)
+    pacer = core.pacer_for(inbound, first_wait=ctx.first_slot_wait)
+    outlet = core.outlet_for(inbound, pacer)
     model = ctx.model_choice or settings.model_name
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
@@ -57,7 +58,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     started = time.time()
     stop_signal = core.local_stops.setdefault(str(conv), asyncio.Event())
     try:
-        stream = ReplyStream(outlet, stop_requested=stop_requested, stop_signal=stop_signal)
+        stream = ReplyStream(outlet, stop_requested=stop_requested, stop_signal=stop_signal, pacer=pacer)
         outcome = await stream.run(core.model.stream(request))
     finally:
         core.local_stops.pop(str(conv), None)

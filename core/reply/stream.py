@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
 from core.llm.errors import ModelError
 from core.outlet import Outlet
+from core.store.pacing import ChatPacer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,9 @@ class ReplyStream:
         stop_requested: Callable[[], Awaitable[bool]] | None = None,
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
+        pacer: ChatPacer | None = None,
     ) -> None:
+        self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
         self._outlet = outlet
         self._stop_requested = stop_requested  # asks Redis: works across replicas
@@ -106,11 +109,17 @@ class ReplyStream:
                 if not shown:
                     await self._outlet.typing()  # still waiting for the first token
                 continue
+            if not self._text().strip() or self._text() == shown:
+                self._changed.clear()
+                continue
+            if self._pacer is not None:
+                await self._pacer.acquire()  # deltas keep arriving meanwhile
+                if producer.done():
+                    return  # the answer is complete: this slot goes to finish()
             self._changed.clear()
             text = self._text()
-            if text.strip() and text != shown:
-                await self._outlet.show(text)
-                shown = text
+            await self._outlet.show(text)
+            shown = text
 
     async def _should_stop(self) -> bool:
         if self._stop_signal.is_set():

@@ -38,6 +38,7 @@ class ChatPacer:
         self._key = key
         self._interval_ms = int(interval * 1000)
         self._created = time.monotonic()
+        self._granted = False
         if redis is not None:
             self._reserve = redis.register_script(RESERVE_SCRIPT)
             self._pause = redis.register_script(_PAUSE)
@@ -46,7 +47,19 @@ class ChatPacer:
     def unlimited(self) -> bool:
         return self._redis is None
 
+    async def acquire(self) -> None:
+        """Wait for a slot now and keep it for the next `wait_turn` (the caller decides what to send)."""
+        await self._wait_for_slot()
+        self._granted = True
+
     async def wait_turn(self) -> None:
+        """Wait until this chat may get its next platform call."""
+        if self._granted:
+            self._granted = False
+            return
+        await self._wait_for_slot()
+
+    async def _wait_for_slot(self) -> None:
         if self.unlimited:
             return
         if self._first_wait is not None:

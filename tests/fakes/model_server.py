@@ -64,6 +64,11 @@ class FakeModelServer:
         self.hold: asyncio.Event | None = None  # when set to an Event, streams wait on it
         self.hold_after = 0  # how many pieces stream before waiting on `hold`
         self.disconnects = 0  # streams the client closed before the end
+        self.first_token_delay = 0.0  # seconds before the first token (benchmarks)
+        self.token_interval = 0.0  # seconds between tokens (benchmarks)
+        self.record_bodies = True  # benchmarks turn this off to keep memory flat
+        # last user message -> (monotonic time the first token was written, the last one)
+        self.timings: dict[str, tuple[float, float]] = {}
         self.request_seen = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -128,7 +133,7 @@ class FakeModelServer:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        await self._record(request, body)
+        await self._record(request, body if self.record_bodies else {})
         err = self._scripted_error("/chat/completions")
         if err is not None:
             return web.json_response(err.body, status=err.status, headers=err.headers)
@@ -141,7 +146,14 @@ class FakeModelServer:
             for i in range(0, len(words), self.words_per_chunk)
         ]
         model = body.get("model", "")
+        users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+        tag = str(users[-1].get("content", "")) if users else ""
+        if self.first_token_delay:
+            await asyncio.sleep(self.first_token_delay)  # simulated model latency
+        first_at = 0.0
         for index, piece in enumerate(pieces):
+            if index and self.token_interval:
+                await asyncio.sleep(self.token_interval)  # simulated generation speed
             if index == self.hold_after and self.hold is not None:
                 try:
                     await self.hold.wait()
@@ -152,6 +164,8 @@ class FakeModelServer:
                     raise
             await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
                                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}))
+            first_at = first_at or time.monotonic()
+        self.timings[tag] = (first_at, time.monotonic())
         await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
                                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
         if self.usage:

@@ -1,0 +1,100 @@
+"""Start and watch the processes under test: `switchboard run` or the baseline bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Process:
+    """One process under test, reachable at http://127.0.0.1:{port}."""
+
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    proc: asyncio.subprocess.Process | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        log = self.log_path.open("wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            cwd=str(self.log_path.parent),
+        )
+        await self._wait_healthy()
+
+    async def _wait_healthy(self, timeout: float = 30.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with aiohttp.ClientSession() as session:
+            while True:
+                assert self.proc is not None
+                if self.proc.returncode is not None:
+                    raise RuntimeError(f"{self.argv[0]} exited: see {self.log_path}")
+                try:
+                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
+                        if resp.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"{self.argv[0]} never became healthy: see {self.log_path}")
+                await asyncio.sleep(0.1)  # polling a process we do not control
+
+    async def health(self) -> dict[str, object]:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
+            data: dict[str, object] = await resp.json()
+            return data
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_bytes(self) -> tuple[int, int]:
+        """(current RSS, peak RSS) in bytes."""
+        now = peak = 0
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) * 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+        return now, peak
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.proc.wait(), 15)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+def switchboard_argv() -> list[str]:
+    return [str(Path(sys.executable).with_name("switchboard")), "run"]
+
+
+def baseline_argv() -> list[str]:
+    return [sys.executable, "-m", "bench.baseline_bot"]
