@@ -97,4 +97,4 @@ def switchboard_argv() -> list[str]:
 
 
 def baseline_argv() -> list[str]:
-    return [sys.executable, "-m", "bench.baseline_bot"]
+    return [sys.executable, str(Path(__file__).with_name("baseline_bot.py"))]

@@ -27,6 +27,7 @@ class RoundTripProxy:
     def __init__(self, upstream: Upstream) -> None:
         self.upstream = upstream
         self.round_trips = 0
+        self.trace: list[bytes] | None = None  # set to a list to keep each request's first bytes
         self.port = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -57,6 +58,8 @@ class RoundTripProxy:
             while data := await reader.read(65536):
                 if not state["waiting"]:
                     self.round_trips += 1
+                    if self.trace is not None:
+                        self.trace.append(data[:160])
                     state["waiting"] = True
                 up_writer.write(data)
                 await up_writer.drain()

@@ -99,8 +99,8 @@ def write(results: dict[str, Any], out: Path, command: str) -> Path:
                                r["redis_round_trips_per_message"], r["duplicates"], r["lost"]]))
         base, ours = tp.get("baseline"), tp.get("switchboard x1")
         if base and ours:
-            lines += ["", f"Switchboard / baseline: {ours['per_second'] / base['per_second']:.2f}× the messages "
-                      f"per second, {ours['cpu_ms_per_message'] / base['cpu_ms_per_message']:.2f}× the CPU per "
+            lines += ["", f"Switchboard / baseline: {ours['per_second'] / base['per_second']:.2f}x the messages "
+                      f"per second, {ours['cpu_ms_per_message'] / base['cpu_ms_per_message']:.2f}x the CPU per "
                       "message. The baseline keeps no memory, takes no locks, paces nothing and has no failover."]
         prof = (ours or {}).get("profile")
         if prof and prof.get("by_package"):

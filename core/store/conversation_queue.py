@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 # KEYS: queue, lock, active-set. ARGV: payload, token, lease ms, conversation id.
+# Returns the queue's head when the caller took the lock (it answers that first), else false.
 _ENQUEUE = """
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], 604800000)
 redis.call('SADD', KEYS[3], ARGV[4])
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
-return 0
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return redis.call('LINDEX', KEYS[1], 0) end
+return false
 """
 
 # KEYS: queue, lock, active-set, history, stop marks, usage.
@@ -101,10 +102,10 @@ class ConversationQueue:
     def new_token() -> str:
         return secrets.token_hex(8)
 
-    async def push(self, conv_id: str, payload: str, token: str) -> bool:
-        """Queue a message; True when this caller now holds the lock and must drain."""
-        got = await self._enqueue(keys=self._keys(conv_id), args=[payload, token, self.lease_ms, conv_id])
-        return bool(got)
+    async def push(self, conv_id: str, payload: str, token: str) -> bytes | None:
+        """Queue a message. When this caller took the lock, returns the message to answer first."""
+        head = await self._enqueue(keys=self._keys(conv_id), args=[payload, token, self.lease_ms, conv_id])
+        return bytes(head) if head else None
 
     async def next(self, conv_id: str, token: str, *, ack: bool, exchange: Exchange | None = None) -> Next:
         """Acknowledge the message just answered (ack), store its exchange, fetch the next one."""
