@@ -20,7 +20,7 @@ from core.types import Inbound
 log = logging.getLogger(__name__)
 
 # The order matters: cheap local checks, then dedupe before anything the user could see.
-STEPS: tuple[Step, ...] = (addressed, validate, admission, access, commands)
+STEPS: tuple[Step, ...] = (addressed, admission, validate, access, commands)
 
 
 class Gateway:

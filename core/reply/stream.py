@@ -91,6 +91,7 @@ class ReplyStream:
 
     async def _pump(self, producer: asyncio.Task[None]) -> None:
         shown = ""
+        await self._outlet.typing()  # at once: the chat shows "typing" while the model starts
         while not producer.done():
             changed = asyncio.ensure_future(self._changed.wait())
             stopped = asyncio.ensure_future(self._stop_signal.wait())

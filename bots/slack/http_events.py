@@ -1,0 +1,28 @@
+"""HTTP Events mode: Slack POSTs events, commands and button presses to one route.
+
+bolt checks every request (v0 signature over "v0:<timestamp>:<body>" with the signing
+secret, timestamp within five minutes) before any listener sees it; a bad one gets 401.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class EventsEndpoint:
+    def __init__(self, app: AsyncApp) -> None:
+        self._app = app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        response = await self._app.async_dispatch(await to_bolt_request(request))
+        if response.status == 401:
+            log.warning("Slack request from %s refused: bad signature or stale timestamp", request.remote)
+        return await to_aiohttp_response(response)

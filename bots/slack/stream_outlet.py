@@ -1,0 +1,173 @@
+"""Native streaming: chat.startStream, then chat.appendStream with what is new, chat.stopStream.
+
+The core hands over the whole text so far; a stream can only grow, so each call sends the
+suffix beyond what the message already holds. When the text stops extending it (a failover
+restarted the answer) or Slack closed the stream (it lives about five minutes), the stream is
+stopped and the message rewritten in place with chat.update, which then carries it on. Text
+beyond one message (page_chars, under the 12,000 markdown limit) continues in a new stream.
+Every call waits for the channel's budget, the same one post/update replies use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.errors import STREAMING_UNAVAILABLE, Guard, error_code
+from bots.slack.formatting import markdown_blocks, to_mrkdwn
+from bots.slack.notices import Notices
+from bots.slack.status import ThinkingStatus
+from bots.slack.target import ReplyTarget
+from core.outlet import Outlet, PlatformRetryAfter
+from core.reply.split import split_pages
+from core.store.pacing import ChatPacer
+from core.types import Choice, Limits
+
+log = logging.getLogger(__name__)
+
+_CLOSED = frozenset({"message_not_in_streaming_state", "stopped_by_user"})
+
+
+class StreamingUnavailable(Exception):
+    """startStream refused: this reply goes on by post+update."""
+
+
+@dataclass
+class _Message:
+    ts: str
+    text: str  # what the message shows now
+    live: bool  # still in streaming state (appendable)
+
+
+class StreamOutlet:
+    def __init__(self, client: AsyncWebClient, target: ReplyTarget, pacer: ChatPacer, *, limits: Limits,
+                 guard: Guard, notices: Notices, status: ThinkingStatus, fallback: Callable[[], Outlet],
+                 on_unavailable: Callable[[str], None]) -> None:
+        self.limits = limits
+        self._client, self._target, self._pacer, self._guard = client, target, pacer, guard
+        self._notices, self._status = notices, status
+        self._make_fallback, self._on_unavailable = fallback, on_unavailable
+        self._fallback: Outlet | None = None
+        self._handoff = 0  # pages already streamed when the fallback took over
+        self._messages: list[_Message] = []
+        self._halted = False  # the user pressed Stop on the stream
+
+    async def typing(self) -> None:
+        await self._status.typing()
+
+    async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
+        await self._notices.send(text, choices)
+
+    async def show(self, text: str) -> None:
+        """One paced step; on a 429 the budget pauses and the next show carries the text."""
+        try:
+            if self._fallback is None and not self._halted:
+                await self._sync(text, final=False)
+                return
+        except PlatformRetryAfter as exc:
+            log.info("Slack asked to retry after %.1f s; merging text", exc.seconds)
+            await self._pacer.pause(exc.seconds)
+            return
+        except StreamingUnavailable:
+            pass
+        if self._fallback is not None:
+            await self._fallback.show(self._rest(text))
+
+    async def finish(self, text: str) -> None:
+        """Delivers all of it and closes every stream; retries through 429s."""
+        while self._fallback is None and not self._halted:
+            try:
+                await self._sync(text, final=True)
+                return
+            except PlatformRetryAfter as exc:
+                log.info("Slack asked to retry after %.1f s while finishing", exc.seconds)
+                await self._pacer.pause(exc.seconds)
+            except StreamingUnavailable:
+                break
+        if self._fallback is not None:
+            await self._fallback.finish(self._rest(text))
+
+    def _rest(self, text: str) -> str:
+        return "\n".join(split_pages(text, self.limits.max_chars)[self._handoff:])
+
+    async def _sync(self, text: str, *, final: bool) -> None:
+        pages = split_pages(text, self.limits.max_chars)
+        for index, page in enumerate(pages):
+            complete = final or index < len(pages) - 1
+            if index == len(self._messages):
+                await self._start(page)
+            message = self._messages[index]
+            if message.live and page.startswith(message.text):
+                suffix = page[len(message.text):]
+                if complete:
+                    await self._stop(message, suffix)
+                elif suffix:
+                    await self._append(message, suffix)
+                continue
+            if message.live:  # the text no longer extends the stream: close it, then rewrite it
+                await self._stop(message, "")
+            if message.text != page:
+                await self._rewrite(message, page)
+            if self._halted:
+                return
+
+    async def _start(self, page: str) -> None:
+        await self._pacer.wait_turn()
+        try:
+            response = await self._guard(self._client.chat_startStream(
+                channel=self._target.channel, thread_ts=self._target.thread_ts or "",
+                recipient_team_id=self._target.team or None, recipient_user_id=self._target.user,
+                markdown_text=page))
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code not in STREAMING_UNAVAILABLE:
+                raise
+            log.info("chat.startStream refused (%s); this reply goes by post and update", code)
+            self._on_unavailable(code)
+            self._handoff = len(self._messages)
+            self._fallback = self._make_fallback()
+            raise StreamingUnavailable(code) from None
+        self._messages.append(_Message(str(response["ts"]), page, live=True))
+
+    async def _append(self, message: _Message, suffix: str) -> None:
+        await self._pacer.wait_turn()
+        try:
+            await self._guard(self._client.chat_appendStream(
+                channel=self._target.channel, ts=message.ts, markdown_text=suffix))
+        except SlackApiError as exc:
+            await self._closed_by_slack(message, exc, message.text + suffix)
+            return
+        message.text += suffix
+
+    async def _stop(self, message: _Message, suffix: str) -> None:
+        await self._pacer.wait_turn()
+        try:
+            await self._guard(self._client.chat_stopStream(
+                channel=self._target.channel, ts=message.ts, markdown_text=suffix or None))
+        except SlackApiError as exc:
+            await self._closed_by_slack(message, exc, message.text + suffix)
+            return
+        message.live = False
+        message.text += suffix
+
+    async def _closed_by_slack(self, message: _Message, exc: SlackApiError, wanted: str) -> None:
+        code = error_code(exc)
+        if code not in _CLOSED:
+            raise exc
+        message.live = False
+        if code == "stopped_by_user":
+            log.info("the user stopped the stream of %s; nothing more is shown", message.ts)
+            self._halted = True
+            return
+        if wanted != message.text:
+            await self._rewrite(message, wanted)  # the stream expired: carry on by editing
+
+    async def _rewrite(self, message: _Message, page: str) -> None:
+        await self._pacer.wait_turn()
+        await self._guard(self._client.chat_update(
+            channel=self._target.channel, ts=message.ts, text=to_mrkdwn(page), blocks=markdown_blocks(page)))
+        message.text = page
