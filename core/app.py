@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 
 from core.config import Settings
 from core.gateway import Gateway
+from core.llm.base import ModelInfo
+from core.llm.endpoints import EndpointsFileError
 from core.llm.factory import build_model_client
+from core.llm.gate import check_window, window_warning
 from core.redis_client import RedisHandle, connect
 from core.services import Core
 
@@ -19,16 +22,33 @@ class StartupError(Exception):
     """A problem the operator must fix, phrased as one line."""
 
 
+async def check_default_model(core: Core) -> None:
+    """The 64K gate at start-up: a too-small default model stops the gateway with the numbers."""
+    settings = core.settings
+    info = ModelInfo(settings.model_name, await core.catalog.window(settings.model_name))
+    refusal = check_window(info, settings.min_context_tokens)
+    if refusal:
+        raise StartupError(f"{refusal} Set MODEL_NAME to a larger model (see `switchboard model`).")
+    warning = window_warning(info, settings.min_context_tokens)
+    if warning:
+        log.warning(warning)
+
+
 @asynccontextmanager
 async def running_core(settings: Settings) -> AsyncIterator[tuple[Gateway, RedisHandle]]:
     try:
         handle = await connect(settings.redis_url, settings.data_dir)
     except ConnectionError as exc:
         raise StartupError(str(exc)) from None
-    model = build_model_client(settings, handle.client, settings.redis_prefix)
+    try:
+        model = build_model_client(settings, handle.client, settings.redis_prefix)
+    except EndpointsFileError as exc:
+        await handle.close()
+        raise StartupError(str(exc)) from None
     core = Core(settings=settings, redis=handle.client, model=model)
     gateway = Gateway(core)
     try:
+        await check_default_model(core)
         yield gateway, handle
     finally:
         await gateway.close()

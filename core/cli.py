@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ import typer
 from core import cli_llm
 from core.app import StartupError, running_core
 from core.config import Settings, load_or_exit
+from core.llm.wizard import Answers
 from core.loop_monitor import LoopLagMonitor
 from core.web import WebServer
 
@@ -28,9 +30,16 @@ def _logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _need_model(settings: Settings) -> None:
+def _need_model(settings: Settings) -> Settings:
+    """The settings with an endpoint: on a terminal the wizard asks for a missing one."""
     required = (("MODEL_BASE_URL", settings.model_base_url), ("MODEL_NAME", settings.model_name))
     missing = [name for name, value in required if not value]
+    if missing and sys.stdin.isatty() and sys.stdout.isatty():
+        typer.echo(f"{' and '.join(missing)} not set yet: let's set up the model endpoint.")
+        if cli_llm.setup_model(Answers(), Path(".env"),
+                               interactive=True, yes=False) != 0:
+            raise typer.Exit(2)
+        return load_or_exit()
     if missing:
         typer.echo(
             f"switchboard: {' and '.join(missing)} not set: run `switchboard model` to set up the endpoint "
@@ -38,6 +47,7 @@ def _need_model(settings: Settings) -> None:
             err=True,
         )
         raise typer.Exit(2)
+    return settings
 
 
 async def _chat(settings: Settings, user: str) -> None:
@@ -54,7 +64,7 @@ def chat(user: Annotated[str, typer.Option("--user", "-u", help="Whose memory to
     """Talk to the model from this terminal (stdin may be a pipe)."""
     settings = load_or_exit()
     _logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
-    _need_model(settings)
+    settings = _need_model(settings)
     try:
         asyncio.run(_chat(settings, user))
     except StartupError as exc:
@@ -106,7 +116,7 @@ def run() -> None:
 
     settings = load_or_exit()
     _logging(settings.log_level)
-    _need_model(settings)
+    settings = _need_model(settings)
     if not configured(settings):
         needs = ", ".join(spec.needs for spec in SPECS)
         typer.echo(

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from core.config import Settings
 from core.llm.base import ModelClient
 from core.llm.catalog import Catalog
+from core.llm.factory import build_catalog
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -62,7 +63,7 @@ class Core:
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, s.redis_prefix)
         self.stops = StopFlags(r, self.keys, ttl=s.session_ttl)
-        self.catalog = Catalog(self.model, r, s.redis_prefix, window_override=s.model_context_window)
+        self.catalog = build_catalog(s, self.model, r, s.redis_prefix)  # shares its cache with the chain
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform

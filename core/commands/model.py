@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from rapidfuzz import process
-
 from core.commands.base import Command, CommandContext
-from core.llm.base import ModelInfo
 from core.llm.errors import ModelError
+from core.llm.gate import check_window
+from core.llm.gate import tokens_k as _k
+from core.llm.suggest import closest
 from core.types import Choice
 
 log = logging.getLogger(__name__)
 
 MAX_LISTED = 30
 MAX_BUTTONS = 12
-
-
-def _k(tokens: int) -> str:
-    return f"{tokens // 1000}K" if tokens >= 1000 else str(tokens)
-
-
-def window_refusal(info: ModelInfo, minimum: int) -> str | None:
-    """Why a model may not be used, or None when its window is big enough (or unknown)."""
-    if info.context_window is not None and info.context_window < minimum:
-        return (
-            f"{info.id} has a context window of {_k(info.context_window)} tokens, "
-            f"under the {_k(minimum)} minimum this gateway requires."
-        )
-    return None
-
-
-def suggestions(wanted: str, ids: list[str], limit: int = 3) -> list[str]:
-    matches = process.extract(wanted, ids, limit=limit, score_cutoff=50)
-    return [m[0] for m in matches]
 
 
 async def _listing(ctx: CommandContext, current: str) -> None:
@@ -49,7 +30,7 @@ async def _listing(ctx: CommandContext, current: str) -> None:
     for info in models[:MAX_LISTED]:
         window = f" ({_k(info.context_window)})" if info.context_window else ""
         mark = " ← current" if info.id == current else ""
-        if window_refusal(info, minimum):
+        if check_window(info, minimum):
             lines.append(f"• {info.id}{window} — unavailable: under the {_k(minimum)} minimum")
             continue
         lines.append(f"• {info.id}{window}{mark}")
@@ -70,12 +51,12 @@ async def _switch(ctx: CommandContext, wanted: str) -> None:
     by_id = {m.id.lower(): m for m in models}
     info = by_id.get(wanted.lower())
     if models and info is None:
-        close = suggestions(wanted, [m.id for m in models])
+        close = closest(wanted, [m.id for m in models])
         hint = f" Did you mean {', '.join(close)}?" if close else " Send /model to see the list."
         await ctx.outlet.notice(f"Unknown model {wanted!r}.{hint}")
         return
     if info is not None:
-        refusal = window_refusal(info, ctx.core.settings.min_context_tokens)
+        refusal = check_window(info, ctx.core.settings.min_context_tokens)
         if refusal:
             await ctx.outlet.notice(refusal + " Pick another with /model.")
             return

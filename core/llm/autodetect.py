@@ -6,8 +6,7 @@ The answer is cached per base URL in Redis, so one replica's probe serves them a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator
 
 import httpx
 from redis.asyncio import Redis
@@ -15,6 +14,7 @@ from redis.asyncio import Redis
 from core.llm.anthropic import AnthropicClient
 from core.llm.base import ModelEvent, ModelInfo, ModelRequest
 from core.llm.chat import ChatCompletionsClient
+from core.llm.deadlines import closing
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.responses import ResponsesClient
 from core.llm.urls import (
@@ -39,7 +39,9 @@ _CLASSES: dict[WireMode, type[WireClient]] = {
 }
 
 
-def wire_client(mode: WireMode, base_url: str, api_key: str, http: httpx.AsyncClient, *, name: str = "") -> WireClient:
+def wire_client(
+    mode: WireMode, base_url: str, api_key: str, http: httpx.AsyncClient, *, name: str = ""
+) -> WireClient:
     """The client for one fixed API mode."""
     return _CLASSES[mode](base_url, api_key, http, name=name)
 
@@ -57,29 +59,33 @@ class ModeCache:
         return f"{self._prefix}llm:mode:{endpoint_id(base_url)}"
 
     async def get(self, base_url: str) -> WireMode | None:
-        if self._redis is None:
+        # A detected mode is stable: once known here, reading Redis again per message buys nothing.
+        if self._redis is None or base_url in self._local:
             return self._local.get(base_url)
         raw = await self._redis.get(self._key(base_url))
         value = raw.decode() if isinstance(raw, bytes) else raw
-        return value if value in WIRE_MODES else None
+        if value in WIRE_MODES:
+            self._local[base_url] = value
+            return value
+        return None
 
     async def set(self, base_url: str, mode: WireMode) -> None:
-        if self._redis is None:
-            self._local[base_url] = mode
-        else:
+        self._local[base_url] = mode
+        if self._redis is not None:
             await self._redis.set(self._key(base_url), mode, ex=self._ttl)
 
     async def forget(self, base_url: str) -> None:
-        if self._redis is None:
-            self._local.pop(base_url, None)
-        else:
+        self._local.pop(base_url, None)
+        if self._redis is not None:
             await self._redis.delete(self._key(base_url))
 
 
 class AutoClient:
     """One endpoint whose API mode is found out rather than configured."""
 
-    def __init__(self, base_url: str, api_key: str, http: httpx.AsyncClient, cache: ModeCache, *, name: str = "") -> None:
+    def __init__(
+        self, base_url: str, api_key: str, http: httpx.AsyncClient, cache: ModeCache, *, name: str = ""
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name or safe_url(self.base_url)
         self._cache = cache
@@ -90,14 +96,14 @@ class AutoClient:
         """The cached answer, else the URL rule's guess."""
         return await self._cache.get(self.base_url) or self._guess
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelEvent, None]:
         cached = await self._cache.get(self.base_url)
         first = cached or self._guess
         order = [first, *(m for m in WIRE_MODES if m != first)]
         last: ModelError | None = None
         for mode in order:
             try:
-                async with aclosing(self._clients[mode].stream(request)) as events:
+                async with closing(self._clients[mode].stream(request)) as events:
                     async for event in events:
                         yield event
             except ModelError as err:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import httpx
 
 from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
+from core.llm.deadlines import closing
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
 from core.llm.models_list import list_openai
@@ -20,6 +21,24 @@ class ChatCompletionsClient(WireClient):
     """Streams from `{base_url}/chat/completions`."""
 
     mode = "chat"
+    # OpenAI's reasoning models refuse `max_tokens` and want `max_completion_tokens`; most other
+    # servers only know `max_tokens`. Start with the common one, switch once when told to.
+    _completion_tokens = False
+
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelEvent, None]:
+        try:
+            async with closing(super().stream(request)) as events:
+                async for event in events:
+                    yield event
+            return
+        except ModelError as err:
+            if self._completion_tokens or err.kind is not ModelErrorKind.BAD_REQUEST \
+                    or "max_completion_tokens" not in err.detail:
+                raise
+        self._completion_tokens = True
+        async with closing(super().stream(request)) as events:
+            async for event in events:
+                yield event
 
     def url(self) -> str:
         return chat_url(self.base_url)
@@ -40,7 +59,7 @@ class ChatCompletionsClient(WireClient):
             "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
-            "max_tokens": request.max_tokens,
+            "max_completion_tokens" if self._completion_tokens else "max_tokens": request.max_tokens,
         }
 
     async def parse(self, response: httpx.Response) -> AsyncIterator[ModelEvent]:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from core.llm.base import ModelEvent, TextDelta
 from core.llm.errors import ModelError, ModelErrorKind
 
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def closing(events: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Like contextlib.aclosing for any async iterator: a generator left early is closed now,
+    not whenever the garbage collector gets to it (that would keep the HTTP stream open)."""
+    try:
+        yield events
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
 
 async def with_deadlines(
     events: AsyncIterator[ModelEvent], *, first_token: float, idle: float, target: str = ""
-) -> AsyncIterator[ModelEvent]:
+) -> AsyncGenerator[ModelEvent, None]:
     """Pass events through; raise TIMEOUT when the first token or the next chunk is late.
 
     The first-token limit is absolute (keep-alive pings do not extend it); after the first
@@ -22,7 +37,7 @@ async def with_deadlines(
     loop = asyncio.get_running_loop()
     first_deadline = loop.time() + first_token
     seen_text = False
-    async with aclosing(events) as inner:  # type: ignore[type-var]
+    async with closing(events) as inner:
         while True:
             try:
                 if seen_text:

@@ -27,6 +27,7 @@ RETRYABLE = {
     ModelErrorKind.UNAVAILABLE,
     ModelErrorKind.TIMEOUT,
     ModelErrorKind.TRUNCATED,
+    ModelErrorKind.PROTOCOL,  # a garbled chunk is usually a one-off; a second try costs little
 }
 
 # Key shapes worth masking even when we do not know the key (an error body may echo one).

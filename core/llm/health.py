@@ -7,6 +7,7 @@ Keys per target: `cooldown` (exists while resting, holds the failure class), `st
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import Enum
 
@@ -34,16 +35,23 @@ def _text(raw: object) -> str:
 
 
 class TargetHealth:
-    def __init__(self, redis: Redis, prefix: str, policy: RetryPolicy) -> None:
+    def __init__(self, redis: Redis, prefix: str, policy: RetryPolicy, *, healthy_memo: float = 1.0) -> None:
         self._redis = redis
         self._prefix = prefix
         self._policy = policy
+        # A healthy answer is reused in-process this long: a busy gateway reads each target's
+        # state about once a second instead of once per message; a cooldown started by another
+        # replica is seen at most this late.
+        self._healthy_memo = healthy_memo
+        self._healthy_until: dict[str, float] = {}
 
     def _key(self, what: str, target: str) -> str:
         return f"{self._prefix}llm:{what}:{target}"
 
     async def check(self, target: str) -> Verdict:
         """One round trip for a healthy target; a trial is granted to one caller only."""
+        if self._healthy_until.get(target, 0.0) > time.monotonic():
+            return Verdict(Health.HEALTHY)
         cool, strikes = self._key("cooldown", target), self._key("strikes", target)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.pttl(cool)
@@ -53,6 +61,7 @@ class TargetHealth:
         if ttl_ms and ttl_ms > 0:
             return Verdict(Health.COOLING, ttl_ms / 1000, _kind(kind))
         if not struck:
+            self._healthy_until[target] = time.monotonic() + self._healthy_memo
             return Verdict(Health.HEALTHY)
         trial = self._key("trial", target)
         lease_ms = int(self._policy.trial_lease * 1000)
@@ -63,6 +72,7 @@ class TargetHealth:
 
     async def failed(self, target: str, kind: ModelErrorKind, retry_after: float | None) -> float:
         """Start (or lengthen) the target's cooldown; returns its length in seconds."""
+        self._healthy_until.pop(target, None)
         strikes_key = self._key("strikes", target)
         strikes = int(await self._redis.incr(strikes_key))
         seconds = self._policy.cooldown_for(strikes, retry_after)

@@ -22,17 +22,16 @@ class RetryPolicy:
     trial_lease: float = 120.0  # how long one replica holds the post-cooldown trial
 
     def delay(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before retry number `attempt + 1`, or None to move on now."""
-        if attempt + 1 >= self.attempts:
-            return None
+        """Seconds to wait before retrying after failed attempt number `attempt` (from 0),
+        or None when the endpoint asks for a wait longer than is worth sitting through."""
         if retry_after is not None:
             if retry_after > self.max_wait:
                 return None
             return retry_after + random.uniform(0, min(1.0, retry_after * 0.1))
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        ceiling = min(self.max_delay, self.base_delay * float(2**attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero
 
     def cooldown_for(self, strikes: int, retry_after: float | None) -> float:
         """How long a target rests after its `strikes`-th failure in a row."""
-        grown = self.cooldown * 2 ** max(0, strikes - 1)
+        grown = self.cooldown * float(2 ** max(0, strikes - 1))
         return min(self.max_cooldown, max(grown, retry_after or 0.0))

@@ -37,12 +37,12 @@ async def _lines(response: httpx.Response) -> AsyncIterator[str]:
 
 async def raw_events(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
     """(event name, data) per SSE event: comments skipped, multi-line data joined."""
-    name, data = "", []
+    name, data = "", list[str]()
     async for line in _lines(response):
         if not line:
             if data:
                 yield name, "\n".join(data)
-            name, data = "", []
+            name, data = "", list[str]()
             continue
         if line.startswith(":"):
             continue  # a comment, e.g. OpenRouter's ": OPENROUTER PROCESSING" keep-alive

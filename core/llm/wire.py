@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, ClassVar
 
 import httpx
@@ -46,7 +46,7 @@ class WireClient:
         raise NotImplementedError
 
     # -- shared ----------------------------------------------------------------------------
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelEvent, None]:
         """Stream one answer; leaving the loop early closes the HTTP response at once."""
         try:
             async with self._http.stream(

@@ -7,7 +7,8 @@ import logging
 import time
 
 from core.budget import fit_history
-from core.llm.base import ChatMessage, ModelRequest
+from core.llm.base import ChatMessage, ModelInfo, ModelRequest
+from core.llm.gate import check_window
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
@@ -31,11 +32,9 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
         return None
     window = await core.model_window(model) or settings.min_context_tokens
-    if window < settings.min_context_tokens:
-        await outlet.notice(
-            f"{model} has a context window of {window:,} tokens, under the "
-            f"{settings.min_context_tokens:,} minimum. Pick another with /model."
-        )
+    refusal = check_window(ModelInfo(model, window), settings.min_context_tokens)
+    if refusal:
+        await outlet.notice(f"{refusal} Pick another with /model.")
         return None
     user_tokens = estimate_tokens(inbound.text)
     fitted = fit_history(settings.system_prompt, ctx.history, user_tokens, window=window,

@@ -95,3 +95,11 @@ async def test_settings_come_from_dotenv(env: dict[str, str], tmp_path: Path, mo
     code, out, err = await _run(["chat", "--user", "dave"], "from dotenv\n", env, tmp_path)
     assert code == 0, err
     assert out == "You said: from dotenv\n"
+
+
+async def test_a_default_model_under_the_minimum_window_stops_start_up(env: dict[str, str], tmp_path: Path) -> None:
+    env["MODEL_NAME"] = "fake-small"
+    code, _, err = await _run(["chat"], "hi\n", env, tmp_path)
+    assert code == 1
+    [line] = err.strip().splitlines()
+    assert "fake-small has a context window of 8,192 tokens" in line and "64,000-token minimum" in line

@@ -55,7 +55,7 @@ async def test_unknown_model_gets_did_you_mean(gateway: Gateway, platform: Memor
 
 async def test_model_under_the_minimum_window_is_refused(gateway: Gateway, platform: MemoryPlatform) -> None:
     await _say(gateway, "/model fake-small")
-    assert "8K tokens, under the 64K minimum" in platform.notices[-1].text
+    assert "window of 8,192 tokens (8K), under the 64,000-token minimum" in platform.notices[-1].text
     await _say(gateway, "/model")
     assert "Current model: fake-large" in platform.notices[-1].text
 
