@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     model_cooldown_seconds: Seconds = 30.0  # first rest of a failing target; doubles per failure
     model_cooldown_max_seconds: Seconds = 600.0
     model_catalog_ttl: PositiveInt = 600  # seconds the model list is cached in Redis
+    model_http_transport: Literal["aiohttp", "httpx"] = "aiohttp"  # httpx's own pool, or aiohttp under httpx
 
     # Memory and conversations
     redis_url: str = ""  # empty: an embedded Redis with its data under DATA_DIR

@@ -41,5 +41,8 @@ class LoopLagMonitor:
         if not self._samples:
             return {"p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
         ordered = sorted(self._samples)
-        pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+
+        def pick(q: float) -> float:
+            return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
         return {"p50_ms": round(pick(0.5), 2), "p99_ms": round(pick(0.99), 2), "max_ms": round(self.worst * 1000, 2)}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 from dotenv import dotenv_values
+from httpx_aiohttp import AiohttpTransport
 from redis.asyncio import Redis
 
 from core.config import Settings
@@ -21,14 +22,19 @@ from core.llm.retry import RetryPolicy
 from core.llm.route import Endpoint, EndpointClient, Route
 
 DEFAULT_CATALOG_TTL = 600
+MAX_MODEL_CONNECTIONS = 10_000
 
 
 def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     # Read limits are enforced per event by with_deadlines; this one is only a backstop.
     backstop = max(settings.model_first_token_timeout, settings.model_idle_timeout) + 5
     timeout = httpx.Timeout(connect=settings.model_connect_timeout, read=backstop, write=30.0, pool=30.0)
-    # No cap on connections: every concurrent reply holds one stream open for its whole length.
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=500)
+    # Every concurrent reply holds one stream open for its whole length: allow thousands.
+    limits = httpx.Limits(max_connections=MAX_MODEL_CONNECTIONS, max_keepalive_connections=500)
+    if transport is None and settings.model_http_transport == "aiohttp":
+        # httpx stays the API; aiohttp moves the bytes (httpcore's pool bookkeeping is the
+        # hot spot under many concurrent streams: see docs/benchmarks.md).
+        transport = AiohttpTransport(limits=limits)
     return httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport)
 
 

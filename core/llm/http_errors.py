@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
 
+import aiohttp
 import httpx
 
 from core.llm.errors import ModelError, ModelErrorKind, redact
@@ -185,5 +186,11 @@ def from_stream_error(data: Any, target: str, secret: str = "") -> ModelError:
 
 def from_transport(exc: httpx.TransportError, target: str) -> ModelError:
     """Connection refused, DNS failure, timeouts: never includes the URL's credentials."""
-    kind = ModelErrorKind.TIMEOUT if isinstance(exc, httpx.TimeoutException) else ModelErrorKind.UNAVAILABLE
+    timed_out = isinstance(exc, httpx.TimeoutException) and not _refused(exc)
+    kind = ModelErrorKind.TIMEOUT if timed_out else ModelErrorKind.UNAVAILABLE
     return ModelError(kind, f"{type(exc).__name__}: {exc}"[:300], target=target)
+
+
+def _refused(exc: BaseException) -> bool:
+    """httpx-aiohttp reports a refused connection as ConnectTimeout; the cause tells the truth."""
+    return isinstance(exc.__cause__, aiohttp.ClientConnectorError)
