@@ -34,7 +34,8 @@ SPECS: list[AdapterSpec] = [
     AdapterSpec("telegram", "TELEGRAM_BOT_TOKEN",
                 lambda s: bool(s.telegram_bot_token.get_secret_value()), _telegram),
     AdapterSpec("discord", "DISCORD_BOT_TOKEN",
-                lambda s: bool(s.discord_bot_token.get_secret_value()), _not_yet("discord")),
+                lambda s: bool(s.discord_bot_token.get_secret_value()),
+                lambda s: __import__("bots.discord.adapter", fromlist=["DiscordAdapter"]).DiscordAdapter(s)),
     AdapterSpec("slack", "SLACK_BOT_TOKEN + SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET)",
                 lambda s: bool(s.slack_bot_token.get_secret_value()
                                and (s.slack_app_token.get_secret_value() or s.slack_signing_secret.get_secret_value())),

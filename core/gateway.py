@@ -52,6 +52,16 @@ class Gateway:
             else:
                 self._intake[conv_id] = (lock, users - 1)
 
+    async def notify(self, inbound: Inbound, text: str) -> None:
+        """A fixed answer outside the model ("text only for now"): dedupe and access apply."""
+        try:
+            if not self.core.binding(inbound).is_allowed(inbound):
+                return
+            if await self.core.dedupe.first_time(inbound.platform, inbound.event_id):
+                await self.core.outlet_for(inbound).notice(text)
+        except Exception:
+            log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
+
     async def _intake_one(self, inbound: Inbound) -> None:
         try:
             current: Inbound | None = inbound

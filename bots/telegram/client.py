@@ -1,0 +1,36 @@
+"""The aiogram Bot the settings describe, and closing it."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.utils.token import TokenValidationError
+
+from core.app import StartupError
+from core.config import Settings
+
+
+def make_bot(settings: Settings) -> Bot:
+    """TELEGRAM_API_BASE points it at a self-hosted Bot API server (or a test fake)."""
+    token = settings.telegram_bot_token.get_secret_value().strip()
+    base = settings.telegram_api_base
+    api = TelegramAPIServer.from_base(base) if base else PRODUCTION
+    try:
+        # Link previews off: a reply is edited many times and a preview would jump around.
+        return Bot(token, session=AiohttpSession(api=api),
+                   default=DefaultBotProperties(link_preview_is_disabled=True))
+    except TokenValidationError:
+        raise StartupError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (123456789:AA...); "
+            "copy it again from @BotFather."
+        ) from None
+
+
+async def close_bot(bot: Bot) -> None:
+    session = bot.session
+    if isinstance(session, AiohttpSession) and session.api.base.startswith("http://"):
+        # aiogram waits 250 ms for TLS connections to wind down; plain HTTP has none.
+        await (await session.create_session()).close()
+    await session.close()

@@ -1,0 +1,105 @@
+"""Native draft streaming for private chats: sendMessageDraft while writing, sendMessage at the end.
+
+A draft is a preview that vanishes, so every page must still be sent with sendMessage.
+One non-zero draft_id animates the whole reply. When the text outgrows a page, the
+finished pages are sent at once (formatted) and drafting goes on with the tail. Every
+call waits for the chat's budget, the same one the send/edit outlet uses.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bots.telegram.errors import DraftsUnavailable
+from bots.telegram.keyboards import keyboard
+from bots.telegram.sender import ChatSender
+from core.outlet import PlatformRetryAfter
+from core.reply.split import split_pages
+from core.store.pacing import ChatPacer
+from core.types import Choice, Limits
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Sent:
+    message_id: int
+    text: str
+
+
+def new_draft_id() -> int:
+    return secrets.randbelow(2**31 - 1) + 1  # any non-zero int32; one per reply
+
+
+class DraftOutlet:
+    def __init__(self, sender: ChatSender, limits: Limits, pacer: ChatPacer, *,
+                 on_unavailable: Callable[[], None] = lambda: None) -> None:
+        self.limits = limits
+        self._sender = sender
+        self._pacer = pacer
+        self._draft_id = new_draft_id()
+        self._sent: list[_Sent] = []
+        self._drafted = ""
+        self._drafting = True
+        self._on_unavailable = on_unavailable
+
+    async def typing(self) -> None:
+        await self._sender.typing()
+
+    async def show(self, text: str) -> None:
+        """One paced step; on a 429 the budget pauses and the next show carries the text."""
+        pages = split_pages(text, self.limits.max_chars)
+        try:
+            await self._deliver(pages[:-1])
+            await self._draft(pages[-1])
+        except PlatformRetryAfter as exc:
+            log.info("Telegram asked to retry after %.1f s; merging text", exc.seconds)
+            await self._pacer.pause(exc.seconds)
+
+    async def finish(self, text: str) -> None:
+        pages = split_pages(text, self.limits.max_chars)
+        while True:
+            try:
+                await self._deliver(pages)
+                return
+            except PlatformRetryAfter as exc:
+                log.info("Telegram asked to retry after %.1f s while finishing", exc.seconds)
+                await self._pacer.pause(exc.seconds)
+
+    async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
+        while True:
+            await self._pacer.wait_turn()
+            try:
+                await self._sender.send(text, styled=False, markup=keyboard(choices))
+                return
+            except PlatformRetryAfter as exc:
+                await self._pacer.pause(exc.seconds)
+
+    async def _deliver(self, pages: Sequence[str]) -> None:
+        """Makes the chat hold `pages` as real, formatted messages."""
+        for index, page in enumerate(pages):
+            if index < len(self._sent):
+                sent = self._sent[index]
+                if sent.text != page:  # a failover restarted the answer
+                    await self._pacer.wait_turn()
+                    await self._sender.edit(sent.message_id, page, styled=True)
+                    sent.text = page
+                continue
+            await self._pacer.wait_turn()
+            self._sent.append(_Sent(await self._sender.send(page, styled=True), page))
+
+    async def _draft(self, tail: str) -> None:
+        if not self._drafting or not tail.strip() or tail == self._drafted:
+            return
+        await self._pacer.wait_turn()
+        try:
+            await self._sender.draft(self._draft_id, tail)
+        except DraftsUnavailable as exc:
+            log.warning("sendMessageDraft refused (%s); this reply arrives when complete", exc)
+            self._drafting = False
+            self._on_unavailable()
+            return
+        self._drafted = tail

@@ -1,0 +1,84 @@
+"""aiogram handlers: each update becomes an Inbound handed to the gateway, or is dropped."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, Update
+
+from bots.telegram.addressing import BotIdentity
+from bots.telegram.inbound import from_callback, from_message
+from bots.telegram.keyboards import resolve
+from bots.telegram.ordering import ChatOrder
+from core.commands import COMMANDS
+from core.gateway import Gateway
+from core.llm.errors import ModelError
+from core.types import Inbound
+
+log = logging.getLogger(__name__)
+
+TEXT_ONLY = "I can only read text for now. Send your question as a message (a photo's caption works too)."
+EXPIRED = "This button has expired. Send the command again."
+OUR_COMMANDS = frozenset(name for c in COMMANDS for name in (c.name, *c.aliases))
+
+
+async def identity(bot: Bot) -> BotIdentity:
+    me = await bot.me()  # getMe once, then cached by aiogram
+    return BotIdentity(me.id, me.username or "")
+
+
+class Intake:
+    """Turns aiogram updates into gateway calls; `router()` wires it into a Dispatcher."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gateway = gateway
+        self._order = ChatOrder()
+
+    def router(self) -> Router:
+        router = Router(name="switchboard")
+        router.message.register(self.on_message)
+        router.callback_query.register(self.on_callback)
+        return router
+
+    def _allowed(self, inbound: Inbound) -> bool:
+        return self._gateway.core.binding(inbound).is_allowed(inbound)
+
+    async def on_message(self, message: Message, bot: Bot, event_update: Update) -> None:
+        await self._order.run(str(message.chat.id),
+                              lambda: self._message(message, bot, event_update.update_id))
+
+    async def _message(self, message: Message, bot: Bot, update_id: int) -> None:
+        received = from_message(message, update_id, await identity(bot), OUR_COMMANDS)
+        if received is None:
+            return
+        inbound = received.inbound
+        if received.media_only:
+            await self._gateway.notify(inbound, TEXT_ONLY)  # once per update, to allowed users only
+            return
+        await self._gateway.handle(inbound)
+
+    async def on_callback(self, query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        chat = str(query.message.chat.id) if query.message else f"inline:{query.from_user.id}"
+        await self._order.run(chat, lambda: self._callback(query, bot, event_update.update_id))
+
+    async def _callback(self, query: CallbackQuery, bot: Bot, update_id: int) -> None:
+        command = await resolve(query.data, self._model_commands)
+        try:
+            await query.answer(text=None if command else EXPIRED)  # stops the button's spinner
+        except TelegramAPIError as exc:
+            log.info("answerCallbackQuery failed: %s", exc)
+        if command is None:
+            return
+        inbound = from_callback(query, update_id, await identity(bot), command)
+        if inbound is not None:
+            await self._gateway.handle(inbound)
+
+    async def _model_commands(self) -> list[str]:
+        try:
+            models = await self._gateway.core.catalog.models()
+        except ModelError as exc:
+            log.warning("cannot list models to read a button: %s", exc)
+            return []
+        return [f"/model {m.id}" for m in models]

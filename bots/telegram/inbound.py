@@ -1,0 +1,89 @@
+"""Telegram updates as the core's Inbound: who wrote, where, what, and whether to us."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from aiogram.types import CallbackQuery, Message, User
+
+from bots.telegram.access import USERNAME
+from bots.telegram.addressing import BotIdentity, body, is_addressed, strip_mentions
+from core.types import Inbound
+
+PLATFORM = "telegram"
+REPLY_TO = "message_id"  # reply_ref key: the user's message a group reply quotes
+
+# Content a person sent that is not text; anything else without text is a service message.
+MEDIA = frozenset({
+    "photo", "video", "animation", "audio", "document", "voice", "video_note", "sticker",
+    "location", "venue", "contact", "poll", "dice", "story", "paid_media",
+})
+
+
+@dataclass(frozen=True)
+class Received:
+    inbound: Inbound
+    media_only: bool  # a photo, voice note, sticker... with no words: gets the text-only note
+
+
+def event_id(me: BotIdentity, update_id: int) -> str:
+    """update_id is unique per bot, so the bot id makes it unique per Redis."""
+    return f"{me.id}:{update_id}"
+
+
+def _ref(user: User, message_id: int | None) -> dict[str, str]:
+    ref = {REPLY_TO: str(message_id)} if message_id is not None else {}
+    return ref | ({USERNAME: user.username} if user.username else {})
+
+
+def from_message(message: Message, update_id: int, me: BotIdentity,
+                 ours: Collection[str]) -> Received | None:
+    """None for messages that are not for us: other bots, unaddressed group chatter, service."""
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    content = message.content_type  # a str Enum: compare its value, not its name
+    kind = str(getattr(content, "value", content))
+    if kind != "text" and kind not in MEDIA:
+        return None  # joins, pins, topic edits...
+    if not is_addressed(message, me, ours):
+        return None
+    text, entities = body(message)
+    text = strip_mentions(text, entities, me)
+    thread = message.message_thread_id if message.is_topic_message else None
+    inbound = Inbound(
+        platform=PLATFORM,
+        event_id=event_id(me, update_id),
+        chat_id=str(message.chat.id),
+        user_id=str(user.id),
+        text=text,
+        thread_id=str(thread) if thread else None,
+        is_direct=message.chat.type == "private",
+        addressed=True,
+        user_name=user.full_name,
+        reply_ref=_ref(user, message.message_id),
+    )
+    return Received(inbound, media_only=kind != "text" and not text)
+
+
+def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,
+                  command: str) -> Inbound | None:
+    """A tapped button, as if its user had typed the command in that chat."""
+    message = query.message
+    if message is None:
+        return None  # a button under an inline-mode message: no chat to answer in
+    thread = (message.message_thread_id
+              if isinstance(message, Message) and message.is_topic_message else None)
+    return Inbound(
+        platform=PLATFORM,
+        event_id=event_id(me, update_id),
+        chat_id=str(message.chat.id),
+        user_id=str(query.from_user.id),
+        text=command,
+        thread_id=str(thread) if thread else None,
+        is_direct=message.chat.type == "private",
+        addressed=True,
+        user_name=query.from_user.full_name,
+        reply_ref=_ref(query.from_user, None),
+    )

@@ -1,0 +1,159 @@
+"""Every Bot API call one reply makes in one chat, with the error handling Telegram needs.
+
+* 429 -> PlatformRetryAfter (the core pauses the chat's budget and merges pending text);
+* a network error or 5xx -> a short PlatformRetryAfter too, a few times, then it is raised;
+* "message is not modified" -> success; an edit that changes nothing is not even sent;
+* formatting refused -> the same message as plain text;
+* "message is too long" -> the text again in smaller pieces.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+
+from bots.telegram.errors import (
+    DraftsUnavailable,
+    MessageTooLong,
+    bad_formatting,
+    not_modified,
+    too_long,
+)
+from bots.telegram.formatting import MAX_TEXT, Body, formatted, plain
+from bots.telegram.inbound import REPLY_TO
+from core.outlet import PlatformRetryAfter
+from core.reply.split import split_pages
+from core.store.pacing import ChatPacer
+from core.types import Inbound
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_NETWORK_RETRIES = 5
+
+
+def _body(text: str, styled: bool) -> Body:
+    return formatted(text) if styled else plain(text)
+
+
+class ChatSender:
+    """Sends, edits and drafts for one reply; `styled` asks for Markdown -> entities."""
+
+    def __init__(self, bot: Bot, inbound: Inbound, pacer: ChatPacer, *, quote: bool) -> None:
+        self._bot = bot
+        self.chat_id = int(inbound.chat_id)
+        self.thread_id = int(inbound.thread_id) if inbound.thread_id else None
+        reply_to = inbound.reply_ref.get(REPLY_TO) if quote else None
+        self._reply_to = int(reply_to) if reply_to else None  # the first message quotes it
+        self._pacer = pacer
+        self._failures = 0
+        self._shown: dict[int, Body] = {}
+
+    async def send(self, text: str, *, styled: bool,
+                   markup: InlineKeyboardMarkup | None = None) -> int:
+        """Posts a message; returns its id (the last one's, if it had to be cut in pieces)."""
+        try:
+            return await self._send(_body(text, styled), text, markup)
+        except MessageTooLong:
+            log.warning("Telegram found a %d-char page too long; sending it in pieces", len(text))
+            pieces = split_pages(text, MAX_TEXT // 2)
+            message_id = 0
+            for index, piece in enumerate(pieces):
+                if index:
+                    await self._pacer.wait_turn()
+                last = index == len(pieces) - 1
+                message_id = await self._send(_body(piece, styled), piece, markup if last else None)
+            return message_id
+
+    async def edit(self, message_id: int, text: str, *, styled: bool) -> None:
+        body = _body(text, styled)
+        if self._shown.get(message_id) == body:
+            return  # Telegram would answer "message is not modified"
+        try:
+            await self._edit(message_id, body, text)
+        except MessageTooLong:
+            pieces = split_pages(text, MAX_TEXT // 2)
+            await self._edit(message_id, _body(pieces[0], styled), pieces[0])
+            if styled:  # a streaming preview keeps only its start; the final text all of it
+                for piece in pieces[1:]:
+                    await self._pacer.wait_turn()
+                    await self._send(_body(piece, styled), piece, None)
+
+    async def draft(self, draft_id: int, text: str) -> None:
+        """One sendMessageDraft frame, plain (a half-written entity must not break it)."""
+        try:
+            await self._guard(self._bot.send_message_draft(
+                chat_id=self.chat_id, draft_id=draft_id, text=text,
+                message_thread_id=self.thread_id))
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            raise DraftsUnavailable(exc.message) from exc
+
+    async def typing(self) -> None:
+        """Best effort: a lost "typing..." is not worth a retry."""
+        try:
+            await self._bot.send_chat_action(chat_id=self.chat_id, action="typing",
+                                             message_thread_id=self.thread_id)
+        except Exception as exc:  # any failure here only costs the indicator
+            log.debug("sendChatAction failed: %s", exc)
+
+    async def _send(self, body: Body, raw: str, markup: InlineKeyboardMarkup | None) -> int:
+        quote = (ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)
+                 if self._reply_to else None)
+        try:
+            message = await self._guard(self._bot.send_message(
+                chat_id=self.chat_id, text=body.text, entities=body.entities or None,
+                message_thread_id=self.thread_id, reply_parameters=quote, reply_markup=markup))
+        except TelegramBadRequest as exc:
+            if too_long(exc):
+                raise MessageTooLong(exc.message) from exc
+            if body.formatted and bad_formatting(exc):
+                log.info("Telegram refused the formatting (%s); sending plain text", exc.message)
+                return await self._send(plain(raw), raw, markup)
+            raise
+        self._reply_to = None
+        self._shown[message.message_id] = body
+        return message.message_id
+
+    async def _edit(self, message_id: int, body: Body, raw: str) -> None:
+        try:
+            await self._guard(self._bot.edit_message_text(
+                chat_id=self.chat_id, message_id=message_id, text=body.text,
+                entities=body.entities or None))
+        except TelegramBadRequest as exc:
+            if not_modified(exc):
+                pass
+            elif too_long(exc):
+                raise MessageTooLong(exc.message) from exc
+            elif body.formatted and bad_formatting(exc):
+                log.info("Telegram refused the formatting (%s); editing as plain text", exc.message)
+                await self._edit(message_id, plain(raw), raw)
+                return
+            else:
+                raise
+        self._shown[message_id] = body
+
+    async def _guard(self, call: Awaitable[T]) -> T:
+        try:
+            result = await call
+        except TelegramRetryAfter as exc:
+            raise PlatformRetryAfter(float(exc.retry_after)) from None
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            self._failures += 1
+            if self._failures > MAX_NETWORK_RETRIES:
+                raise
+            delay = min(2.0 ** self._failures, 30.0)
+            log.warning("Telegram call failed (%s); retrying in %.0f s", exc, delay)
+            raise PlatformRetryAfter(delay) from None
+        self._failures = 0
+        return result

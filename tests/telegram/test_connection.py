@@ -1,0 +1,43 @@
+"""Start-up and outages: a bad token stops start-up; Telegram being down never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.app import StartupError
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram.conftest import PRIVATE_CHAT, StartBot
+
+
+async def test_rejected_token_stops_start_up_with_one_line(start_bot: StartBot) -> None:
+    with pytest.raises(StartupError, match="rejected TELEGRAM_BOT_TOKEN"):
+        await start_bot(telegram_bot_token="4242:not-the-right-token")
+
+
+async def test_malformed_token_stops_start_up_with_one_line(start_bot: StartBot) -> None:
+    with pytest.raises(StartupError, match="does not look like a bot token"):
+        await start_bot(telegram_bot_token="not a token")
+
+
+async def test_commands_are_registered_and_webhook_cleared_for_polling(start_bot: StartBot) -> None:
+    bot = await start_bot()
+    bot.fake.webhook = {"url": "https://stale.example.com/hook"}  # left over from another mode
+    await bot.adapter.stop()
+    bot = await start_bot()
+    names = [c["command"] for c in bot.fake.commands["default:"]]
+    assert names == ["start", "help", "ask", "model", "reset", "stop", "usage"]
+    bot.say("polling works")
+    await bot.reply_is(PRIVATE_CHAT, "You said: polling works")
+    assert bot.adapter.status() == "polling as @switchboard_bot"
+
+
+async def test_outage_at_start_and_while_polling_never_stops_the_bot(
+        start_bot: StartBot, fake: FakeTelegram) -> None:
+    fake.fail_next("getMe", 502, "Bad Gateway", times=2)
+    bot = await start_bot()
+    assert bot.adapter.status().startswith("connecting")
+    fake.fail_next("getUpdates", 502, "Bad Gateway", times=3)
+    bot.say("still there?")
+    await bot.reply_is(PRIVATE_CHAT, "You said: still there?")
+    assert bot.adapter.status() == "polling as @switchboard_bot"
+    assert sum(c.status == 502 for c in fake.calls) == 5
