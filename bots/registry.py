@@ -17,30 +17,34 @@ class AdapterSpec:
     build: Callable[[Settings], Adapter]
 
 
+# Each builder imports its platform library only when that platform is configured.
 def _telegram(settings: Settings) -> Adapter:
-    from bots.telegram import TelegramAdapter  # aiogram is imported only when it is used
+    from bots.telegram import TelegramAdapter
 
     return TelegramAdapter(settings)
 
 
-def _not_yet(name: str) -> Callable[[Settings], Adapter]:
-    def build(settings: Settings) -> Adapter:
-        raise RuntimeError(f"the {name} adapter is not built yet")
+def _discord(settings: Settings) -> Adapter:
+    from bots.discord.adapter import DiscordAdapter
 
-    return build
+    return DiscordAdapter(settings)
+
+
+def _slack(settings: Settings) -> Adapter:
+    from bots.slack.adapter import SlackAdapter
+
+    return SlackAdapter(settings)
+
+
+def _slack_configured(s: Settings) -> bool:
+    has_transport = s.slack_app_token.get_secret_value() or s.slack_signing_secret.get_secret_value()
+    return bool(s.slack_bot_token.get_secret_value() and has_transport)
 
 
 SPECS: list[AdapterSpec] = [
-    AdapterSpec("telegram", "TELEGRAM_BOT_TOKEN",
-                lambda s: bool(s.telegram_bot_token.get_secret_value()), _telegram),
-    AdapterSpec("discord", "DISCORD_BOT_TOKEN",
-                lambda s: bool(s.discord_bot_token.get_secret_value()),
-                lambda s: __import__("bots.discord.adapter", fromlist=["DiscordAdapter"]).DiscordAdapter(s)),
-    AdapterSpec("slack", "SLACK_BOT_TOKEN + SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET)",
-                lambda s: bool(s.slack_bot_token.get_secret_value()
-                               and (s.slack_app_token.get_secret_value() or s.slack_signing_secret.get_secret_value())),
-                # slack_bolt is imported only when the adapter is built
-                lambda s: __import__("bots.slack.adapter", fromlist=["SlackAdapter"]).SlackAdapter(s)),
+    AdapterSpec("telegram", "TELEGRAM_BOT_TOKEN", lambda s: bool(s.telegram_bot_token.get_secret_value()), _telegram),
+    AdapterSpec("discord", "DISCORD_BOT_TOKEN", lambda s: bool(s.discord_bot_token.get_secret_value()), _discord),
+    AdapterSpec("slack", "SLACK_BOT_TOKEN + SLACK_APP_TOKEN (or SLACK_SIGNING_SECRET)", _slack_configured, _slack),
 ]
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from bots.discord.cli import register_cli as register_discord_cli
 from core import cli_llm
 from core.app import StartupError, running_core
 from core.config import Settings, load_or_exit
@@ -20,6 +21,7 @@ from core.web import WebServer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 cli_llm.register(app)
+register_discord_cli(app)
 
 README_PLATFORMS = "README.md#platforms"
 

@@ -32,6 +32,7 @@ class Gateway:
         self._intake: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation -> (lock, callers)
         self._sweep_every = sweep_every
         self._sweeper: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
 
     async def handle(self, inbound: Inbound) -> None:
         """Never raises: a failure is logged and the user gets a short line.
@@ -137,12 +138,15 @@ class Gateway:
         return adopted
 
     async def _sweep_forever(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 await self.sweep_once()
             except Exception:
                 log.exception("queue sweep failed")
-            await asyncio.sleep(self._sweep_every)  # periodic by nature
+            # Periodic by nature, but wakes at once on close: redis-py can swallow a cancel
+            # that lands mid-command, so the loop must also be able to end by itself.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._sweep_every)
 
     def start(self) -> None:
         if self._sweeper is None:
@@ -154,6 +158,7 @@ class Gateway:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        self._closing.set()
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

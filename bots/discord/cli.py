@@ -1,0 +1,102 @@
+"""`switchboard discord sync` registers the slash commands; `switchboard discord invite` prints
+the invite link. Registering is deliberate: a start never touches Discord's command quota."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from core.config import Settings
+
+SCOPES = ("bot", "applications.commands")
+
+
+async def sync_commands(settings: Settings, guild_id: str = "") -> list[str]:
+    """Overwrites the application's commands (one server's when guild_id is set); returns their names."""
+    import discord
+
+    from bots.discord.client import quiet_voice_warnings
+    from bots.discord.commands import NoHandler, build_tree
+    from bots.discord.endpoints import point_at
+
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    quiet_voice_warnings()
+    async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # REST only: no gateway
+        await client.login(settings.discord_bot_token.get_secret_value())
+        tree = build_tree(client, NoHandler())
+        if guild_id:
+            guild = discord.Object(id=int(guild_id))
+            tree.copy_global_to(guild=guild)  # a server's commands appear at once; global ones take a while
+            synced = await tree.sync(guild=guild)
+        else:
+            synced = await tree.sync()
+    return [command.name for command in synced]
+
+
+def permissions() -> int:
+    """What the bot needs: read and answer in channels and threads, start threads."""
+    import discord
+
+    return discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                               create_public_threads=True, read_message_history=True).value
+
+
+async def invite_url(settings: Settings) -> str:
+    import discord
+
+    from bots.discord.client import quiet_voice_warnings
+    from bots.discord.endpoints import point_at
+
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    quiet_voice_warnings()
+    async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # REST only: no gateway
+        await client.login(settings.discord_bot_token.get_secret_value())
+        app_id = client.application_id or 0
+    return discord.utils.oauth_url(app_id, permissions=discord.Permissions(permissions()), scopes=SCOPES)
+
+
+def _settings() -> Settings:
+    from core.config import load_or_exit
+
+    settings = load_or_exit()
+    if not settings.discord_bot_token.get_secret_value():
+        typer.echo("switchboard: DISCORD_BOT_TOKEN is not set (see README.md#discord).", err=True)
+        raise typer.Exit(2)
+    return settings
+
+
+def register_cli(app: typer.Typer) -> None:
+    """Adds the `discord` command group to the `switchboard` command."""
+    group = typer.Typer(no_args_is_help=True, help="Discord: register slash commands, print the invite link.")
+
+    @group.command()
+    def sync(
+        guild: Annotated[str, typer.Option(help="Server id; default DISCORD_GUILD_ID (empty: global).")] = "",
+        everywhere: Annotated[bool, typer.Option("--global", help="Register globally even if DISCORD_GUILD_ID is set.")]
+        = False,
+    ) -> None:
+        """Register /ask /model /reset /usage /help /stop with Discord."""
+        import discord
+
+        settings = _settings()
+        target = "" if everywhere else (guild or settings.discord_guild_id)
+        try:
+            names = asyncio.run(sync_commands(settings, target))
+        except discord.LoginFailure:
+            typer.echo("switchboard: Discord rejected DISCORD_BOT_TOKEN.", err=True)
+            raise typer.Exit(1) from None
+        except discord.HTTPException as exc:
+            typer.echo(f"switchboard: Discord refused the commands: {exc}", err=True)
+            raise typer.Exit(1) from None
+        where = f"server {target} (available now)" if target else "every server (may take a while to appear)"
+        typer.echo(f"Registered {', '.join('/' + n for n in names)} for {where}.")
+
+    @group.command()
+    def invite() -> None:
+        """Print the link that adds the bot to a server, with the scopes and permissions it needs."""
+        typer.echo(asyncio.run(invite_url(_settings())))
+
+    app.add_typer(group, name="discord")

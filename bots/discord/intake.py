@@ -1,0 +1,96 @@
+"""Gateway events to the core: mentions, DMs and thread messages; slash commands; menu clicks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bots.discord.access import AccessList
+from bots.discord.inbound import (
+    ANSWERED_TYPES,
+    from_interaction,
+    from_message,
+    in_new_thread,
+    is_addressed,
+    strip_mentions,
+)
+from bots.discord.menus import chosen_command
+from bots.discord.threads import can_thread, start_thread
+from core.gateway import Gateway
+from core.llm.errors import ModelError
+from core.llm.gate import check_window
+
+log = logging.getLogger(__name__)
+
+ALREADY_ACKNOWLEDGED = 40060  # a replayed interaction: the first delivery deferred it
+AUTOCOMPLETE_BUDGET = 2.0  # seconds; Discord drops suggestions that come after 3
+
+
+class Intake:
+    """Hands each update to `gateway.handle`; interactions are deferred first (3 s deadline)."""
+
+    def __init__(self, gateway: Gateway, client: discord.Client, access: AccessList, *, auto_thread: bool) -> None:
+        self._gateway = gateway
+        self._client = client
+        self._access = access
+        self._auto_thread = auto_thread
+        self.accepting = True  # False while shutting down: replies finish, nothing new starts
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self._client.user
+        if not self.accepting or me is None:
+            return
+        # Other bots, our own messages, webhooks (incl. interaction replies), system messages.
+        if message.author.bot or message.webhook_id is not None or message.type not in ANSWERED_TYPES:
+            return
+        if not is_addressed(message, me):
+            return
+        inbound = from_message(message, strip_mentions(message, me))
+        if self._auto_thread and can_thread(message) and self._access.allows(inbound):
+            thread_id = await start_thread(message, inbound.text)
+            if thread_id is not None:
+                inbound = in_new_thread(inbound, thread_id)
+        await self._gateway.handle(inbound)
+
+    async def command(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
+        """A slash command: defer, then hand the core the command as text."""
+        deferred = await self._defer(interaction, ephemeral=ephemeral)
+        await self._gateway.handle(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a choice menu sends the chosen command; its result replaces the menu."""
+        if interaction.type is not discord.InteractionType.component or not self.accepting:
+            return
+        command = chosen_command(interaction)
+        if command is None:
+            return
+        ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
+        deferred = await self._defer(interaction, ephemeral=ephemeral)
+        inbound = from_interaction(interaction, command, ephemeral=ephemeral, component=True, deferred=deferred)
+        await self._gateway.handle(inbound)
+
+    async def model_names(self, current: str) -> list[str]:
+        core = self._gateway.core
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_BUDGET):
+                models = await core.catalog.models()
+        except (ModelError, TimeoutError) as exc:
+            log.info("no model suggestions: %s", exc)
+            return []
+        wanted = current.strip().lower()
+        minimum = core.settings.min_context_tokens
+        return [m.id for m in models if wanted in m.id.lower() and check_window(m, minimum) is None]
+
+    async def _defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> bool:
+        """True when the token can carry the reply (deferred now, or by a first delivery)."""
+        try:
+            # Slash commands show "thinking…"; a menu click defers as an update of its message.
+            await interaction.response.defer(ephemeral=ephemeral, thinking=False)
+            return True
+        except discord.HTTPException as exc:
+            if exc.code == ALREADY_ACKNOWLEDGED:
+                return True
+            log.warning("could not defer interaction %s (%s); answering in the channel", interaction.id, exc)
+            return False
