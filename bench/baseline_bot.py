@@ -20,6 +20,13 @@ from aiohttp import web
 
 
 def main() -> None:
+    try:  # the same event loop as the gateway, so the ratio compares features, not loops
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
     token = os.environ["TELEGRAM_BOT_TOKEN"]
     session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["TELEGRAM_API_BASE"]))
     bot = Bot(token, session=session)
@@ -40,7 +47,7 @@ def main() -> None:
                     piece = choice.get("delta", {}).get("content")
                     if piece:
                         if not parts:
-                            await bot.send_message_draft(message.chat.id, 1, piece)
+                            await bot.send_message_draft(chat_id=message.chat.id, draft_id=1, text=piece)
                         parts.append(piece)
         await bot.send_message(message.chat.id, "".join(parts))
 

@@ -57,8 +57,10 @@ class Process:
                     raise TimeoutError(f"{self.argv[0]} never became healthy: see {self.log_path}")
                 await asyncio.sleep(0.1)  # polling a process we do not control
 
-    async def health(self) -> dict[str, object]:
-        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
+    async def health(self, window: float | None = None) -> dict[str, object]:
+        query = f"?window={window:.1f}" if window else ""
+        async with aiohttp.ClientSession() as session, session.get(
+                f"http://127.0.0.1:{self.port}/healthz{query}") as resp:
             data: dict[str, object] = await resp.json()
             return data
 

@@ -40,7 +40,7 @@ class Profiler:
             self.error = "py-spy not installed"
             return self
         self.proc = await asyncio.create_subprocess_exec(
-            spy, "record", "--pid", str(self.pid), "--format", "raw", "--rate", "200", "--nonblocking",
+            spy, "record", "--pid", str(self.pid), "--format", "raw", "--rate", "100",
             "--output", str(self.out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         return self
 

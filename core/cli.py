@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -131,12 +132,22 @@ def run() -> None:
         asyncio.run(_chat(settings, "console"))
         return
     try:
-        asyncio.run(_serve(settings))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_serve(settings))
     except StartupError as exc:
         typer.echo(f"switchboard: {exc}", err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         pass
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (the default install has it): the event loop is a third of our CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def main() -> None:

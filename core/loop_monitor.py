@@ -13,9 +13,8 @@ class LoopLagMonitor:
 
     def __init__(self, period: float = 0.1, keep: int = 3000) -> None:
         self._period = period
-        self._samples: deque[float] = deque(maxlen=keep)
+        self._samples: deque[tuple[float, float]] = deque(maxlen=keep)  # (when, lag)
         self._task: asyncio.Task[None] | None = None
-        self.worst = 0.0
 
     def start(self) -> None:
         if self._task is None:
@@ -33,16 +32,16 @@ class LoopLagMonitor:
             before = time.perf_counter()
             await asyncio.sleep(self._period)  # the lateness of this wake-up is the measurement
             lag = max(0.0, time.perf_counter() - before - self._period)
-            self._samples.append(lag)
-            self.worst = max(self.worst, lag)
+            self._samples.append((before, lag))
 
-    def snapshot(self) -> dict[str, float]:
-        """Lag in milliseconds: median, p99 and worst since start."""
-        if not self._samples:
+    def snapshot(self, window: float | None = None) -> dict[str, float]:
+        """Lag in milliseconds: median, p99 and worst, over the last `window` seconds (or all kept)."""
+        since = time.perf_counter() - window if window else 0.0
+        ordered = sorted(lag for when, lag in self._samples if when >= since)
+        if not ordered:
             return {"p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
-        ordered = sorted(self._samples)
 
         def pick(q: float) -> float:
             return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
-        return {"p50_ms": round(pick(0.5), 2), "p99_ms": round(pick(0.99), 2), "max_ms": round(self.worst * 1000, 2)}
+        return {"p50_ms": round(pick(0.5), 2), "p99_ms": round(pick(0.99), 2), "max_ms": round(ordered[-1] * 1000, 2)}

@@ -32,7 +32,8 @@ class WebServer:
     async def _health(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = {"ok": True}
         if self.lag is not None:
-            body["loop_lag"] = self.lag.snapshot()
+            window = request.query.get("window", "")  # seconds, e.g. a benchmark's run
+            body["loop_lag"] = self.lag.snapshot(float(window) if window.replace(".", "", 1).isdigit() else None)
         return web.json_response(body)
 
     async def start(self) -> None:

@@ -191,7 +191,7 @@ class FakeTelegram:
         return [m.text for m in self.sent_to(chat_id)]
 
     # The brief's API takes timeout= directly, so ASYNC109 is silenced on purpose below.
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
                        *, what: str = "condition") -> T:
         """Re-checks ``predicate`` whenever a call is recorded or state changes.
 
@@ -208,7 +208,7 @@ class FakeTelegram:
             raise TimeoutError(f"{what} not met within {timeout}s; last calls:\n{recent}") from None
 
     async def wait_for_call(self, method: str, where: Callable[[Call], bool] | None = None,
-                            timeout: float = 5.0) -> Call:  # noqa: ASYNC109
+                            timeout: float = 5.0) -> Call:
         """The first recorded call to ``method`` (optionally matching ``where``)."""
         def first() -> Call | None:
             return next((c for c in self.calls_to(method) if where is None or where(c)), None)
