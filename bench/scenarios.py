@@ -101,6 +101,7 @@ async def concurrency(rig: Rig, n: int) -> dict[str, Any]:
     _model(rig, ttft=0.5, interval=0.1, words=30)  # each reply streams for about 3.5 s
     [proc] = await rig.start(1)
     await warm_up(rig)
+    rig.model.max_open_streams = 0
     rss0, _ = proc.rss_bytes()
     mem0 = int((await rig.redis.info("memory"))["used_memory"])
     peak_mem = mem0
@@ -117,7 +118,8 @@ async def concurrency(rig: Rig, n: int) -> dict[str, Any]:
     health = await proc.health(window=time.monotonic() - started)  # lag during the run only
     finals = rig.finals(set(chats))
     await rig.stop()
-    return {"conversations": n, "completed": len(finals), "rss_start_mb": round(rss0 / 2**20, 1),
+    return {"conversations": n, "completed": len(finals),
+            "max_streaming_at_once": rig.model.max_open_streams, "rss_start_mb": round(rss0 / 2**20, 1),
             "rss_peak_mb": round(rss_peak / 2**20, 1), "redis_peak_extra_mb": round((peak_mem - mem0) / 2**20, 2),
             "loop_lag": health.get("loop_lag", {})}
 

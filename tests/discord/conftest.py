@@ -13,9 +13,7 @@ from redis.asyncio import Redis
 from bots.discord.adapter import DiscordAdapter
 from core.config import Settings
 from core.gateway import Gateway
-from core.llm.factory import build_model_client
-from core.services import Core
-from core.web import WebServer
+from tests.adapter_harness import wire
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_models import InteractionRecord
 from tests.fakes.model_server import FakeModelServer
@@ -61,24 +59,13 @@ async def start_bot(fake: FakeDiscord, model_server: FakeModelServer, redis: Red
     async def start(*, adapter: dict[str, Any] | None = None, **overrides: Any) -> Running:
         values: dict[str, Any] = {"discord_bot_token": fake.token, "discord_api_base": fake.base_url,
                                   "discord_gateway_url": fake.gateway_url}
-        settings = make_settings(**(values | overrides))
-        model = build_model_client(settings, redis, settings.redis_prefix)
-        core = Core(settings=settings, redis=redis, model=model)
-        gateway = Gateway(core)
+        settings = make_settings(**({"http_host": "127.0.0.1", "http_port": 0} | values | overrides))
         options: dict[str, Any] = {"edit_interval": QUICK_PACE, "guild_ready_timeout": 0.05, "stop_grace": 2.0}
-        bot = DiscordAdapter(settings, **(options | (adapter or {})))
-        core.bind(bot)
-
-        async def stop() -> None:
-            await bot.stop()
-            await gateway.close()
-            await model.aclose()
-
-        cleanup.append(stop)
-        # No gateway.start(): the orphan sweeper is not needed here, and cancelling it mid-Redis-call
-        # at teardown can stall (redis-py swallows that CancelledError; see the report).
-        await bot.start(gateway, WebServer("127.0.0.1", 0))
-        return Running(fake, model_server, bot, gateway)
+        wired = await wire(settings, redis, lambda s: DiscordAdapter(s, **(options | (adapter or {}))))
+        cleanup.append(wired.stop)
+        bot = wired.adapter
+        assert isinstance(bot, DiscordAdapter)
+        return Running(fake, model_server, bot, wired.gateway)
 
     yield start
     for stop in reversed(cleanup):

@@ -69,6 +69,8 @@ class FakeModelServer:
         self.record_bodies = True  # benchmarks turn this off to keep memory flat
         # last user message -> (monotonic time the first token was written, the last one)
         self.timings: dict[str, tuple[float, float]] = {}
+        self.open_streams = 0
+        self.max_open_streams = 0  # the most answers streaming at the same moment
         self.request_seen = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -151,20 +153,26 @@ class FakeModelServer:
         if self.first_token_delay:
             await asyncio.sleep(self.first_token_delay)  # simulated model latency
         first_at = 0.0
-        for index, piece in enumerate(pieces):
-            if index and self.token_interval:
-                await asyncio.sleep(self.token_interval)  # simulated generation speed
-            if index == self.hold_after and self.hold is not None:
-                try:
-                    await self.hold.wait()
-                except asyncio.CancelledError:
-                    self.disconnects += 1  # aiohttp cancels the handler when the client goes away
-                    async with self.request_seen:
-                        self.request_seen.notify_all()
-                    raise
-            await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
-                                   "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}))
-            first_at = first_at or time.monotonic()
+        self.open_streams += 1
+        self.max_open_streams = max(self.max_open_streams, self.open_streams)
+        try:
+            for index, piece in enumerate(pieces):
+                if index and self.token_interval:
+                    await asyncio.sleep(self.token_interval)  # simulated generation speed
+                if index == self.hold_after and self.hold is not None:
+                    try:
+                        await self.hold.wait()
+                    except asyncio.CancelledError:
+                        self.disconnects += 1  # aiohttp cancels the handler when the client goes away
+                        async with self.request_seen:
+                            self.request_seen.notify_all()
+                        raise
+                await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
+                                       "choices": [{"index": 0, "delta": {"content": piece},
+                                                    "finish_reason": None}]}))
+                first_at = first_at or time.monotonic()
+        finally:
+            self.open_streams -= 1
         self.timings[tag] = (first_at, time.monotonic())
         await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
                                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))

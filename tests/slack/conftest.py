@@ -13,9 +13,8 @@ from redis.asyncio import Redis
 from bots.slack import SlackAdapter
 from core.config import Settings
 from core.gateway import Gateway
-from core.llm.factory import build_model_client
-from core.services import Core
 from core.web import WebServer
+from tests.adapter_harness import wire
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.slack_api import FakeSlack
 
@@ -64,24 +63,11 @@ async def start_bot(fake: FakeSlack, model_server: FakeModelServer, redis: Redis
         values: dict[str, Any] = {"slack_bot_token": fake.bot_token, "slack_app_token": fake.app_token,
                                   "slack_api_url": fake.api_url, "http_host": "127.0.0.1", "http_port": 0}
         settings = make_settings(**(values | overrides))
-        model = build_model_client(settings, redis, settings.redis_prefix)
-        core = Core(settings=settings, redis=redis, model=model)
-        gateway = Gateway(core)
         options: dict[str, Any] = {"edit_interval": QUICK_PACE, "ping_interval": 0.2, "stop_grace": 2.0}
-        bot = SlackAdapter(settings, **(options | (adapter or {})))
-        core.bind(bot)
-        web = WebServer(settings.http_host, settings.http_port)
-
-        async def stop() -> None:
-            await bot.stop()
-            await web.stop()
-            await gateway.close()
-            await model.aclose()
-
-        cleanup.append(stop)
-        await bot.start(gateway, web)
-        await web.start()
-        gateway.start()
+        wired = await wire(settings, redis, lambda s: SlackAdapter(s, **(options | (adapter or {}))))
+        cleanup.append(wired.stop)
+        bot, gateway, web = wired.adapter, wired.gateway, wired.web
+        assert isinstance(bot, SlackAdapter)
         if connect and not bot.http_mode:
             await fake.wait_for(lambda: fake.sockets, what="the Socket Mode connection")
         return Running(fake, model_server, bot, gateway, web)

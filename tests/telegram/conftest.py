@@ -14,9 +14,8 @@ from redis.asyncio import Redis
 from bots.telegram import TelegramAdapter
 from core.config import Settings
 from core.gateway import Gateway
-from core.llm.factory import build_model_client
-from core.services import Core
 from core.web import WebServer
+from tests.adapter_harness import wire
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -69,25 +68,12 @@ async def start_bot(fake: FakeTelegram, model_server: FakeModelServer, redis: Re
         values: dict[str, Any] = {"telegram_bot_token": fake.token, "telegram_api_base": fake.base_url,
                                   "http_host": "127.0.0.1", "http_port": 0}
         settings = make_settings(**(values | overrides))
-        model = build_model_client(settings, redis, settings.redis_prefix)
-        core = Core(settings=settings, redis=redis, model=model)
-        gateway = Gateway(core)
         options: dict[str, Any] = {"private_interval": QUICK_PACE, "group_interval": QUICK_PACE,
                                    "reconnect": FAST, "poll_retry": FAST, "stop_grace": 2.0}
-        bot = TelegramAdapter(settings, **(options | (adapter or {})))
-        core.bind(bot)
-        web = WebServer(settings.http_host, settings.http_port)
-
-        async def stop() -> None:
-            await bot.stop()
-            await web.stop()
-            await gateway.close()
-            await model.aclose()
-
-        cleanup.append(stop)
-        await bot.start(gateway, web)
-        await web.start()
-        gateway.start()
+        wired = await wire(settings, redis, lambda s: TelegramAdapter(s, **(options | (adapter or {}))))
+        cleanup.append(wired.stop)
+        bot, gateway, web = wired.adapter, wired.gateway, wired.web
+        assert isinstance(bot, TelegramAdapter)
         return Running(fake, model_server, bot, gateway, web)
 
     yield start
