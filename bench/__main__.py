@@ -57,9 +57,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--full", action="store_true", help="the whole set (several minutes)")
     parser.add_argument("--out", type=Path, default=Path("docs"))
+    parser.add_argument("--render", action="store_true", help="only re-render docs from the last run's JSON")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    results = asyncio.run(run(args.full, args.out))
+    if args.render:
+        results = json.loads((args.out / "benchmarks.json").read_text())
+        args.full = results.get("plan") == "full"
+    else:
+        results = asyncio.run(run(args.full, args.out))
     doc = report.write(results, args.out, "make bench" + (" FULL=1" if args.full else ""))
     print(doc.read_text())
 
