@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check core bots tests
+	$(BIN)/ruff check core bots tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)
