@@ -27,6 +27,9 @@ async def run(full: bool, out: Path) -> dict[str, Any]:
     async with rig() as r:
         results["latency"] = await scenarios.latency(r, plan["latency"])
         say("latency", results["latency"])
+    async with rig() as r:
+        results["latency_baseline"] = await scenarios.latency(r, plan["latency"], baseline=True)
+        say("latency (baseline)", results["latency_baseline"])
     tp: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with rig() as r:

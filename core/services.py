@@ -77,11 +77,11 @@ class Core:
     def conversation(self, inbound: Inbound) -> ConversationKey:
         return ConversationKey.for_inbound(inbound, self.settings.session_scope)
 
-    def pacer_for(self, inbound: Inbound, *, first_wait: float | None = None) -> ChatPacer:
-        """The chat's shared update budget (first_wait: a slot already reserved)."""
+    def pacer_for(self, inbound: Inbound, *, first_slot: tuple[float, int] | None = None) -> ChatPacer:
+        """The chat's shared update budget (first_slot: one already reserved with the context read)."""
         limits = self.binding(inbound).limits_for(inbound)
         key = self.keys.pace(inbound.platform, inbound.chat_id)
-        return ChatPacer(self.redis, key, limits.min_edit_interval, first_wait=first_wait)
+        return ChatPacer(self.redis, key, limits.min_edit_interval, first_slot=first_slot)
 
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer | None = None) -> Outlet:
         """A fresh outlet for one reply, paced by the chat's shared budget."""

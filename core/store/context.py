@@ -18,7 +18,7 @@ class ConversationContext:
     history: list[Turn]
     model_choice: str | None
     marks: StopMarks  # /stop and /reset counters when answering began
-    first_slot_wait: float  # seconds until the reply's first update slot (reserved now)
+    first_slot: tuple[float, int]  # the reply's first update slot, reserved now: (seconds to wait, after)
 
 
 class ContextLoader:
@@ -40,7 +40,7 @@ class ContextLoader:
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
             pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
             try:
-                raw, _, choice, (stops, resets), wait_ms = await pipe.execute()
+                raw, _, choice, (stops, resets), slot = await pipe.execute()
             except NoScriptError:
                 await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
                 return await self.load(conv, platform, user_id, chat_id, edit_interval)
@@ -48,5 +48,5 @@ class ContextLoader:
             history=[Turn.from_json(item) for item in raw],
             model_choice=choice.decode() if isinstance(choice, bytes) else choice,
             marks=StopMarks(int(stops or 0), int(resets or 0)),
-            first_slot_wait=int(wait_ms) / 1000,
+            first_slot=(int(slot[0]) / 1000, int(slot[1])),
         )

@@ -7,12 +7,26 @@ import time
 
 from redis.asyncio import Redis
 
-# KEYS: pace. ARGV: interval ms. Reserves the next free slot; returns ms to wait for it.
+# KEYS: pace. ARGV: interval ms. Reserves the next free slot; returns {ms to wait, the slot after}.
 RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local at = math.max(now, nxt)
+local after = at + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
+return {at - now, after}
+"""
+
+# KEYS: pace. ARGV: interval ms, the `after` our early reservation left. A slot reserved early
+# (with the context read) and needed later: if nobody reserved since, take "now" instead, so
+# the next update is an interval after this one; else queue behind whoever did.
+_RECLAIM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local at = now
+if nxt ~= tonumber(ARGV[2]) then at = math.max(now, nxt) end
 local after = at + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], after, 'PX', after - now + 1000)
 return at - now
@@ -29,12 +43,17 @@ return after - now
 """
 
 
+LATE_MS = 20  # a pre-reserved slot used later than this is re-taken at "now" (one round trip)
+
+
 class ChatPacer:
     """`wait_turn()` before every platform call to the chat; `pause()` on a 429."""
 
-    def __init__(self, redis: Redis | None, key: str, interval: float, *, first_wait: float | None = None) -> None:
+    def __init__(self, redis: Redis | None, key: str, interval: float, *,
+                 first_slot: tuple[float, int] | None = None) -> None:
         self._redis = redis
-        self._first_wait = first_wait  # a slot already reserved (with the context read): no round trip
+        # A slot already reserved with the context read: (seconds to wait then, the `after` it set).
+        self._first_slot = first_slot
         self._key = key
         self._interval_ms = int(interval * 1000)
         self._created = time.monotonic()
@@ -42,6 +61,7 @@ class ChatPacer:
         if redis is not None:
             self._reserve = redis.register_script(RESERVE_SCRIPT)
             self._pause = redis.register_script(_PAUSE)
+            self._reclaim = redis.register_script(_RECLAIM)
 
     @property
     def unlimited(self) -> bool:
@@ -62,11 +82,16 @@ class ChatPacer:
     async def _wait_for_slot(self) -> None:
         if self.unlimited:
             return
-        if self._first_wait is not None:
-            wait_ms, self._first_wait = int(self._first_wait * 1000), None
-            wait_ms -= int((time.monotonic() - self._created) * 1000)  # time already spent waiting for the model
+        if self._first_slot is not None:
+            (first_wait, after), self._first_slot = self._first_slot, None
+            late_ms = int((time.monotonic() - self._created - first_wait) * 1000)  # waiting for the model
+            if late_ms <= LATE_MS:  # used about when reserved: no round trip at all
+                if late_ms < 0:
+                    await asyncio.sleep(-late_ms / 1000)
+                return
+            wait_ms = int(await self._reclaim(keys=[self._key], args=[self._interval_ms, after]))
         else:
-            wait_ms = int(await self._reserve(keys=[self._key], args=[self._interval_ms]))
+            wait_ms = int((await self._reserve(keys=[self._key], args=[self._interval_ms]))[0])
         if wait_ms > 0:
             await asyncio.sleep(wait_ms / 1000)  # the budget is a time slot: waiting for it is the point
 
