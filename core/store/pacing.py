@@ -43,7 +43,9 @@ return after - now
 """
 
 
-LATE_MS = 20  # a pre-reserved slot used later than this is re-taken at "now" (one round trip)
+# A pre-reserved first slot used later than this share of the interval is re-taken at "now"
+# (one round trip); within it, the next update may come at most this share early.
+LATE_SHARE = 0.1
 
 
 class ChatPacer:
@@ -85,7 +87,7 @@ class ChatPacer:
         if self._first_slot is not None:
             (first_wait, after), self._first_slot = self._first_slot, None
             late_ms = int((time.monotonic() - self._created - first_wait) * 1000)  # waiting for the model
-            if late_ms <= LATE_MS:  # used about when reserved: no round trip at all
+            if late_ms <= LATE_SHARE * self._interval_ms:  # used about when reserved: no round trip
                 if late_ms < 0:
                     await asyncio.sleep(-late_ms / 1000)
                 return
