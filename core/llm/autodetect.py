@@ -6,6 +6,7 @@ The answer is cached per base URL in Redis, so one replica's probe serves them a
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncGenerator
 
 import httpx
@@ -32,6 +33,7 @@ from core.llm.wire import WireClient
 log = logging.getLogger(__name__)
 
 MODE_CACHE_TTL = 24 * 3600
+MISS_MEMO_SECONDS = 60.0
 _CLASSES: dict[WireMode, type[WireClient]] = {
     "chat": ChatCompletionsClient,
     "responses": ResponsesClient,
@@ -54,6 +56,7 @@ class ModeCache:
         self._prefix = prefix
         self._ttl = ttl
         self._local: dict[str, WireMode] = {}
+        self._missed_until: dict[str, float] = {}
 
     def _key(self, base_url: str) -> str:
         return f"{self._prefix}llm:mode:{endpoint_id(base_url)}"
@@ -62,11 +65,14 @@ class ModeCache:
         # A detected mode is stable: once known here, reading Redis again per message buys nothing.
         if self._redis is None or base_url in self._local:
             return self._local.get(base_url)
+        if self._missed_until.get(base_url, 0.0) > time.monotonic():
+            return None  # nothing probed there a moment ago; another replica's probe shows up within a minute
         raw = await self._redis.get(self._key(base_url))
         value = raw.decode() if isinstance(raw, bytes) else raw
         if value in WIRE_MODES:
             self._local[base_url] = value
             return value
+        self._missed_until[base_url] = time.monotonic() + MISS_MEMO_SECONDS
         return None
 
     async def set(self, base_url: str, mode: WireMode) -> None:
