@@ -58,7 +58,7 @@ class Gateway:
         try:
             if not self.core.binding(inbound).is_allowed(inbound):
                 return
-            if await self.core.dedupe.first_time(inbound.platform, inbound.event_id):
+            if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
                 await self.core.outlet_for(inbound).notice(text)
         except Exception:
             log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)

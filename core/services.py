@@ -16,7 +16,6 @@ from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
-from core.store.dedupe import EventDedupe
 from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.pacing import ChatPacer
@@ -42,7 +41,6 @@ class Core:
     choices: ModelChoices = field(init=False)
     usage: UsageCounters = field(init=False)
     admissions: Admissions = field(init=False)
-    dedupe: EventDedupe = field(init=False)  # for events outside the pipeline (button taps)
     contexts: ContextLoader = field(init=False)
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
@@ -55,10 +53,9 @@ class Core:
     def __post_init__(self) -> None:
         s, r = self.settings, self.redis
         self.keys = Keys(s.redis_prefix)
-        self.history = HistoryStore(r, self.keys, ttl=s.session_ttl, max_turns=s.max_history_turns)
+        self.history = HistoryStore(r, self.keys)
         self.choices = ModelChoices(r, self.keys)
         self.usage = UsageCounters(r, self.keys)
-        self.dedupe = EventDedupe(r, self.keys)
         self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, s.redis_prefix)

@@ -17,7 +17,7 @@ from bots.slack.choices import button_blocks
 from bots.slack.errors import Guard
 from bots.slack.formatting import escape, plain_sections
 from bots.slack.target import ReplyTarget
-from core.outlet import PlatformRetryAfter
+from core.reply.retry_after import paced, until_done
 from core.store.pacing import ChatPacer
 from core.types import Choice
 
@@ -35,14 +35,11 @@ class Notices:
 
     async def send(self, text: str, choices: Sequence[Choice] = ()) -> None:
         """Paced, and retried through 429s until delivered."""
-        while True:
-            if not self._target.response_url:
-                await self._pacer.wait_turn()
-            try:
-                await self.deliver(text, choices)
-                return
-            except PlatformRetryAfter as exc:
-                await self._pacer.pause(exc.seconds)
+        async def deliver() -> None:
+            await self.deliver(text, choices)
+
+        # A response_url answer is not a channel message: it spends no budget.
+        await until_done(self._pacer, deliver if self._target.response_url else paced(self._pacer, deliver))
 
     async def deliver(self, text: str, choices: Sequence[Choice] = ()) -> None:
         """One attempt, unpaced (the PagedOutlet paces its own calls); may raise PlatformRetryAfter."""

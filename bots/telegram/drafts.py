@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bots.telegram.errors import DraftsUnavailable
 from bots.telegram.keyboards import keyboard
 from bots.telegram.sender import ChatSender
-from core.outlet import PlatformRetryAfter
+from core.reply.retry_after import attempt, paced, until_done
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
 from core.types import Choice, Limits
@@ -52,31 +52,22 @@ class DraftOutlet:
     async def show(self, text: str) -> None:
         """One paced step; on a 429 the budget pauses and the next show carries the text."""
         pages = split_pages(text, self.limits.max_chars)
-        try:
+
+        async def step() -> None:
             await self._deliver(pages[:-1])
             await self._draft(pages[-1])
-        except PlatformRetryAfter as exc:
-            log.info("Telegram asked to retry after %.1f s; merging text", exc.seconds)
-            await self._pacer.pause(exc.seconds)
+
+        await attempt(self._pacer, step)
 
     async def finish(self, text: str) -> None:
         pages = split_pages(text, self.limits.max_chars)
-        while True:
-            try:
-                await self._deliver(pages)
-                return
-            except PlatformRetryAfter as exc:
-                log.info("Telegram asked to retry after %.1f s while finishing", exc.seconds)
-                await self._pacer.pause(exc.seconds)
+        await until_done(self._pacer, lambda: self._deliver(pages))
 
     async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
-        while True:
-            await self._pacer.wait_turn()
-            try:
-                await self._sender.send(text, styled=False, markup=keyboard(choices))
-                return
-            except PlatformRetryAfter as exc:
-                await self._pacer.pause(exc.seconds)
+        async def send() -> None:
+            await self._sender.send(text, styled=False, markup=keyboard(choices))
+
+        await until_done(self._pacer, paced(self._pacer, send))
 
     async def _deliver(self, pages: Sequence[str]) -> None:
         """Makes the chat hold `pages` as real, formatted messages."""

@@ -43,12 +43,6 @@ class ChatCompletionsClient(WireClient):
     def url(self) -> str:
         return chat_url(self.base_url)
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
-
     def body(self, request: ModelRequest) -> dict[str, Any]:
         messages: list[dict[str, str]] = []
         if request.system:

@@ -26,12 +26,6 @@ class ResponsesClient(WireClient):
     def url(self) -> str:
         return responses_url(self.base_url)
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
-
     def body(self, request: ModelRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model,

@@ -30,7 +30,11 @@ class WireClient:
         raise NotImplementedError
 
     def headers(self) -> dict[str, str]:
-        raise NotImplementedError
+        """OpenAI-style bearer auth (chat and responses); the anthropic mode has its own."""
+        headers = {"Accept": "text/event-stream"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
 
     def body(self, request: ModelRequest) -> dict[str, Any]:
         raise NotImplementedError

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.outlet import PlatformRetryAfter
+from core.reply.retry_after import attempt, paced, until_done
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
 from core.types import Choice, Limits
-
-log = logging.getLogger(__name__)
 
 
 class MessageOps(Protocol):
@@ -49,28 +46,19 @@ class PagedOutlet:
         await self._ops.typing()
 
     async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
-        await self._call_until_done(lambda: self._ops.notice(text, choices))
+        await until_done(self._pacer, paced(self._pacer, lambda: self._ops.notice(text, choices)))
 
     async def show(self, text: str) -> None:
         """One paced attempt; on a 429 the budget pauses and the next show carries the text."""
         if not self.limits.can_edit:
             return
-        try:
-            await self._sync(split_pages(text, self.limits.max_chars), final=False)
-        except PlatformRetryAfter as exc:
-            log.info("platform asked to retry after %.1f s; merging text", exc.seconds)
-            await self._pacer.pause(exc.seconds)
+        pages = split_pages(text, self.limits.max_chars)
+        await attempt(self._pacer, lambda: self._sync(pages, final=False))
 
     async def finish(self, text: str) -> None:
         """Delivers every page formatted; retries through 429s until all of it is there."""
         pages = split_pages(text, self.limits.max_chars)
-        while True:
-            try:
-                await self._sync(pages, final=True)
-                return
-            except PlatformRetryAfter as exc:
-                log.info("platform asked to retry after %.1f s while finishing", exc.seconds)
-                await self._pacer.pause(exc.seconds)
+        await until_done(self._pacer, lambda: self._sync(pages, final=True))
 
     async def _sync(self, pages: list[str], *, final: bool) -> None:
         """Bring the chat's messages in line with `pages`; earlier pages are complete, so final."""
@@ -87,16 +75,3 @@ class PagedOutlet:
                 await self._pacer.wait_turn()
                 message_id = await self._ops.send(text, final=page_final)
                 self._pages.append(_Page(message_id, text, page_final))
-
-    async def _call_until_done(self, call: _Call) -> None:
-        while True:
-            await self._pacer.wait_turn()
-            try:
-                await call()
-                return
-            except PlatformRetryAfter as exc:
-                await self._pacer.pause(exc.seconds)
-
-
-class _Call(Protocol):
-    async def __call__(self) -> None: ...

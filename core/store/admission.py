@@ -28,6 +28,7 @@ class Admission:
 
 class Admissions:
     def __init__(self, redis: Redis, keys: Keys, *, per_minute: int, seen_ttl: int = 24 * 3600) -> None:
+        self._redis = redis
         self._keys = keys
         self._per_minute = per_minute
         self._seen_ttl = seen_ttl
@@ -37,3 +38,8 @@ class Admissions:
         keys = [self._keys.seen(platform, event_id), self._keys.rate(platform, user_id)]
         fresh, wait = await self._admit(keys=keys, args=[self._seen_ttl, self._per_minute])
         return Admission(bool(int(fresh)), int(wait))
+
+    async def first_time(self, platform: str, event_id: str) -> bool:
+        """Dedupe alone, for events that skip the flood limit (fixed notes such as "text only")."""
+        key = self._keys.seen(platform, event_id)
+        return bool(await self._redis.set(key, b"1", nx=True, ex=self._seen_ttl))

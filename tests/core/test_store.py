@@ -6,8 +6,9 @@ import time
 
 from redis.asyncio import Redis
 
-from core.store.conversation_queue import ConversationQueue
-from core.store.dedupe import EventDedupe
+from core.store.admission import Admissions
+from core.store.context import ContextLoader
+from core.store.conversation_queue import ConversationQueue, Exchange
 from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.prefs import ModelChoices
@@ -17,19 +18,32 @@ from core.types import ConversationKey, Turn
 CONV = ConversationKey("telegram", "42", "", "7")
 
 
-async def test_history_appends_in_order_caps_and_refreshes_ttl(redis: Redis, prefix: str) -> None:
+def _exchange(keys: Keys, reset_mark: int, max_turns: int, *turns: Turn) -> Exchange:
+    return Exchange(keys.history(CONV), keys.stop(CONV), keys.usage("telegram", "7"), reset_mark,
+                    100, max_turns, 30, 4, tuple(t.to_json() for t in turns))
+
+
+async def _history(loader: ContextLoader) -> list[Turn]:
+    return (await loader.load(CONV, "telegram", "7", "42", 0.0)).history
+
+
+async def test_history_is_stored_in_order_capped_and_its_ttl_slides_on_read(redis: Redis, prefix: str) -> None:
     keys = Keys(prefix)
-    store = HistoryStore(redis, keys, ttl=100, max_turns=4)
+    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    loader = ContextLoader(redis, keys, history_ttl=100)
     for i in range(3):
-        await store.append(CONV, Turn("user", f"q{i}", time.time(), 3), Turn("assistant", f"a{i}", time.time(), 3))
-    turns = await store.load(CONV)
+        await queue.push("c", f"m{i}", "tok")
+        asked, answered = Turn("user", f"q{i}", time.time(), 3), Turn("assistant", f"a{i}", time.time(), 3)
+        exchange = _exchange(keys, 0, 4, asked, answered)
+        await queue.next("c", "tok", ack=True, exchange=exchange)
+    turns = await _history(loader)
     assert [t.text for t in turns] == ["q1", "a1", "q2", "a2"]
     assert turns[0].role == "user" and turns[0].tokens == 3
     await redis.expire(keys.history(CONV), 5)
-    await store.load(CONV)
+    await _history(loader)
     assert await redis.ttl(keys.history(CONV)) > 5  # reading slid the TTL back to 100 s
-    await store.clear(CONV)
-    assert await store.load(CONV) == []
+    await HistoryStore(redis, keys).clear(CONV)
+    assert await _history(loader) == []
 
 
 async def test_conversation_scope_shapes_the_key() -> None:
@@ -51,7 +65,7 @@ async def test_model_choice_and_usage_are_per_platform_user(redis: Redis, prefix
 
 
 async def test_dedupe_says_first_time_exactly_once(redis: Redis, prefix: str) -> None:
-    dedupe = EventDedupe(redis, Keys(prefix))
+    dedupe = Admissions(redis, Keys(prefix), per_minute=0)
     assert await dedupe.first_time("slack", "Ev1")
     assert not await dedupe.first_time("slack", "Ev1")
     assert await dedupe.first_time("discord", "Ev1")
@@ -82,23 +96,17 @@ async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> 
 
 
 async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: Redis, prefix: str) -> None:
-    from core.store.conversation_queue import Exchange
-
     keys = Keys(prefix)
     queue = ConversationQueue(redis, prefix, lease_ms=5000)
-    turns = (Turn("user", "q", 1.0, 2).to_json(), Turn("assistant", "a", 2.0, 2).to_json())
-
-    def exchange(reset_mark: int) -> Exchange:
-        return Exchange(keys.history(CONV), keys.stop(CONV), keys.usage("telegram", "7"), reset_mark,
-                        100, 10, 30, 4, turns)
+    turns = (Turn("user", "q", 1.0, 2), Turn("assistant", "a", 2.0, 2))
 
     await queue.push("c", "m1", "tok")
     await queue.push("c", "m2", "tok")
     await queue.next("c", "tok", ack=False)
-    await queue.next("c", "tok", ack=True, exchange=exchange(0))
-    assert [t.text for t in await HistoryStore(redis, keys, ttl=100, max_turns=10).load(CONV)] == ["q", "a"]
+    await queue.next("c", "tok", ack=True, exchange=_exchange(keys, 0, 10, *turns))
+    assert [t.text for t in await _history(ContextLoader(redis, keys, history_ttl=100))] == ["q", "a"]
     await redis.hincrby(keys.stop(CONV), "reset", 1)  # /reset while m2 was answered
-    done = await queue.next("c", "tok", ack=True, exchange=exchange(0))
+    done = await queue.next("c", "tok", ack=True, exchange=_exchange(keys, 0, 10, *turns))
     assert done.item is None
     assert await redis.llen(keys.history(CONV)) == 2  # the forgotten exchange was not stored
     totals = await UsageCounters(redis, keys).get("telegram", "7")

@@ -34,6 +34,7 @@ from tests.fakes.discord_models import (
     would_ping,
 )
 from tests.fakes.discord_rest import API, DiscordRest
+from tests.fakes.waiting import wait_until
 
 T = TypeVar("T")
 STRING_OPTION = 3
@@ -106,15 +107,7 @@ class FakeDiscord:
 
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, *, what: str = "condition") -> T:
         """Re-checks ``predicate`` whenever a call is recorded or the gateway changes; returns its value."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not (result := predicate()):
-                    self._changed.clear()
-                    await self._changed.wait()
-                return result
-        except TimeoutError:
-            recent = "\n".join(f"  {call}" for call in self.calls[-12:]) or "  (no calls)"
-            raise TimeoutError(f"{what} not met within {timeout}s; last calls:\n{recent}") from None
+        return await wait_until(self._changed, predicate, timeout, what=what, calls=self.calls)
 
     def calls_to(self, name: str) -> list[Call]:
         """Calls by route, e.g. ``calls_to("PATCH /channels/{channel_id}/messages/{message_id}")``."""

@@ -29,6 +29,7 @@ from tests.fakes.slack_models import (
     blocks_error,
     markdown_of,
 )
+from tests.fakes.waiting import wait_until
 
 T = TypeVar("T")
 Handler = Callable[[JSON], Awaitable[JSON]]
@@ -118,15 +119,7 @@ class FakeSlack(SlackEvents):
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
                        *, what: str = "condition") -> T:
         """Re-checks ``predicate`` whenever a call, ack or connection changes state."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not (result := predicate()):
-                    self._changed.clear()
-                    await self._changed.wait()
-                return result
-        except TimeoutError:
-            recent = "\n".join(f"  {c}" for c in self.calls[-12:]) or "  (no calls)"
-            raise TimeoutError(f"{what} not met within {timeout}s; last calls:\n{recent}") from None
+        return await wait_until(self._changed, predicate, timeout, what=what, calls=self.calls)
 
     # -- driving ---------------------------------------------------------------------------
 
