@@ -18,8 +18,8 @@ from bots.discord.intake import Intake
 from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOriginals, InteractionOps
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
 from bots.discord.webhook import InteractionWebhook
-from core.app import StartupError
 from core.config import Settings
+from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet

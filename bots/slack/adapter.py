@@ -20,8 +20,8 @@ from bots.slack.listeners import Intake
 from bots.slack.outlet import OutletFactory
 from bots.slack.socket_mode import SocketConnection
 from bots.slack.target import PLATFORM
-from core.app import StartupError
 from core.config import Settings
+from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer

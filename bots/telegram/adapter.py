@@ -26,9 +26,9 @@ from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
 from bots.telegram.sender import ChatSender
 from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
-from core.app import StartupError
 from core.commands import COMMANDS
 from core.config import Settings
+from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet

@@ -8,8 +8,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.utils.token import TokenValidationError
 
-from core.app import StartupError
 from core.config import Settings
+from core.errors import StartupError
 
 
 def make_bot(settings: Settings) -> Bot:

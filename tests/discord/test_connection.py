@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.app import StartupError
+from core.errors import StartupError
 from tests.discord.conftest import StartBot
 from tests.fakes.discord_api import FakeDiscord
 

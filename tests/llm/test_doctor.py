@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from core.config import Settings
-from core.llm.doctor import Report, diagnose
+from switchboard.doctor import Report, diagnose
 from tests.fakes.model_api import FakeModelAPI
 
 MODELS = [{"id": "big-model", "context_length": 128000}, {"id": "tiny-model", "context_length": 8192}]

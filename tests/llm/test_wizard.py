@@ -11,12 +11,12 @@ import httpx
 import pytest
 from dotenv import dotenv_values
 
-from core.llm.envfile import update_env_file
-from core.llm.wizard import Answers, Wizard, WizardError
+from switchboard.envfile import update_env_file
+from switchboard.wizard import Answers, Wizard, WizardError
 from tests.fakes.model_api import FakeModelAPI
 
 MODELS = [{"id": "tiny-model", "context_length": 8192}, {"id": "big-model", "context_length": 128000}]
-CLI = ("import typer; from core.cli_llm import register; app = typer.Typer(); register(app); "
+CLI = ("import typer; from switchboard.cli.model import register; app = typer.Typer(); register(app); "
        "app(prog_name='switchboard')")
 REPO = Path(__file__).resolve().parents[2]
 

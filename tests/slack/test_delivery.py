@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.app import StartupError
+from core.errors import StartupError
 from tests.fakes.slack_events import ALICE_DM, GENERAL
 from tests.slack.conftest import StartBot
 

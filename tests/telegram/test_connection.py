@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.app import StartupError
+from core.errors import StartupError
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import PRIVATE_CHAT, StartBot
 

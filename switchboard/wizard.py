@@ -17,8 +17,8 @@ from core.llm.autodetect import v1_hint, wire_client
 from core.llm.base import ApiMode, ModelInfo
 from core.llm.errors import ModelErrorKind
 from core.llm.gate import check_window, tokens_k, window_warning
-from core.llm.probe import EndpointProbe
 from core.llm.suggest import closest
+from switchboard.probe import EndpointProbe
 
 MODES = ("auto", "chat", "responses", "anthropic")
 MAX_SHOWN = 40

@@ -11,10 +11,10 @@ import httpx
 import typer
 
 from core.config import Settings, SettingsError, load_or_exit, load_settings
-from core.llm.doctor import diagnose
-from core.llm.envfile import update_env_file
 from core.llm.urls import safe_url
-from core.llm.wizard import Answers, Wizard, WizardError
+from switchboard.doctor import diagnose
+from switchboard.envfile import update_env_file
+from switchboard.wizard import Answers, Wizard, WizardError
 
 EnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to update.")]
 ReadEnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to read.")]

@@ -14,12 +14,13 @@ from typing import Annotated
 import typer
 
 from bots.discord.cli import register_cli as register_discord_cli
-from core import cli_llm
-from core.app import StartupError, running_core
 from core.config import Settings, load_or_exit
-from core.llm.wizard import Answers
+from core.errors import StartupError
 from core.loop_monitor import LoopLagMonitor
 from core.web import WebServer
+from switchboard.assembly import running_core
+from switchboard.cli import model as cli_llm
+from switchboard.wizard import Answers
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 cli_llm.register(app)

@@ -9,8 +9,8 @@ import httpx
 from core.config import Settings
 from core.llm.endpoints import EndpointsFileError, EndpointSpec
 from core.llm.factory import extra_endpoints, fallback_models
-from core.llm.probe import EndpointProbe, Finding, problem
 from core.llm.urls import safe_url
+from switchboard.probe import EndpointProbe, Finding, problem
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from core.config import Settings
+from core.errors import StartupError
 from core.gateway import Gateway
 from core.llm.base import ModelInfo
 from core.llm.endpoints import EndpointsFileError
@@ -16,10 +17,6 @@ from core.redis_client import RedisHandle, connect
 from core.services import Core
 
 log = logging.getLogger(__name__)
-
-
-class StartupError(Exception):
-    """A problem the operator must fix, phrased as one line."""
 
 
 async def check_default_model(core: Core) -> None:

@@ -1,0 +1,7 @@
+"""Errors every layer may raise and the composition root turns into one line for the operator."""
+
+from __future__ import annotations
+
+
+class StartupError(Exception):
+    """A problem the operator must fix before the gateway can run, phrased as one line."""
