@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Protocol
 
 from core.gateway import Gateway
-from core.outlet import Outlet, PlatformBinding, PlatformRetryAfter
-from core.reply.paged import MessageOps, PagedOutlet
+from core.outlet import PlatformBinding
 from core.web import WebServer
-
-__all__ = ["Adapter", "MessageOps", "Outlet", "PagedOutlet", "PlatformBinding", "PlatformRetryAfter"]
 
 
 class Adapter(PlatformBinding, Protocol):
-    """A platform connection: turns updates into Inbounds and gives the core Outlets."""
+    """A platform connection: turns updates into Inbounds and gives the core Outlets.
+
+    The composition root (switchboard/lifecycle.py) starts adapters in order and shuts them
+    down in two phases: every adapter's intake first, then, once replies in flight had their
+    grace period, the connections themselves (replies still streaming need them until then).
+    """
 
     async def start(self, gateway: Gateway, web: WebServer) -> None:
         """Connect and begin delivering updates to `gateway.handle`; returns once running.
@@ -21,8 +23,11 @@ class Adapter(PlatformBinding, Protocol):
         Webhook-style adapters add their routes to `web`, which starts after every adapter.
         """
 
-    async def stop(self) -> None:
-        """Disconnect cleanly."""
+    async def stop_intake(self) -> None:
+        """Take no new updates (stop polling, close the socket); replies in flight go on."""
+
+    async def close(self) -> None:
+        """Disconnect and free everything; called after stop_intake and the grace period."""
 
     def status(self) -> str:
         """One line for the start-up table (bot name, mode)."""

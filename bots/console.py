@@ -11,6 +11,7 @@ from typing import TextIO
 from core.gateway import Gateway
 from core.store.pacing import ChatPacer
 from core.types import Choice, Inbound, Limits
+from core.web import WebServer
 
 LIMITS = Limits(max_chars=1_000_000, min_edit_interval=0.0)
 
@@ -51,6 +52,18 @@ class ConsoleAdapter:
     def __init__(self, user: str, out: TextIO | None = None) -> None:
         self.user = user
         self._out = out or sys.stdout
+
+    async def start(self, gateway: Gateway, web: WebServer) -> None:
+        """Nothing to connect: `chat` reads the terminal."""
+
+    async def stop_intake(self) -> None:
+        """`chat` stops reading at EOF or /quit."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    def status(self) -> str:
+        return f"terminal as {self.user}"
 
     def limits_for(self, inbound: Inbound) -> Limits:
         return LIMITS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,8 +16,27 @@ PositiveInt = Annotated[int, Field(gt=0)]
 Seconds = Annotated[float, Field(gt=0)]
 
 
+def http_url(value: str) -> str:
+    """A validator for URL settings: http(s) only, no trailing slash."""
+    value = value.strip()
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
+
+
+def ws_url(value: str) -> str:
+    """A validator for WebSocket URL settings."""
+    value = value.strip()
+    if value and not value.startswith(("ws://", "wss://")):
+        raise ValueError("must start with ws:// or wss://")
+    return value
+
+
 class Settings(BaseSettings):
-    """Every setting, named as in `.env.example` (upper case there)."""
+    """The core's settings, named as in `.env.example` (upper case there).
+
+    Each platform adapter reads its own (bots/<platform>/settings.py, with its env prefix).
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -53,58 +72,18 @@ class Settings(BaseSettings):
     max_input_chars: PositiveInt = 8000
     max_history_turns: PositiveInt = 200
     user_messages_per_minute: Annotated[int, Field(ge=0)] = 20  # 0 turns the limit off
+    drain_seconds: Annotated[float, Field(ge=0)] = 10.0  # on shutdown, replies in flight get this long
 
     # The gateway's own HTTP server (webhooks, health); started only when something needs it
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
 
-    # Telegram
-    telegram_bot_token: SecretStr = SecretStr("")
-    telegram_api_base: str = ""  # a self-hosted Bot API server (or a test fake)
-    telegram_webhook_url: str = ""  # empty: long polling
-    telegram_webhook_secret: SecretStr = SecretStr("")
-    telegram_allowed_users: str = ""  # comma-separated ids or @usernames; empty: everyone
-    telegram_allowed_chats: str = ""  # comma-separated chat ids; empty: every chat
-    telegram_drafts: bool = True  # stream private replies as native drafts (sendMessageDraft)
-
-    # Discord
-    discord_bot_token: SecretStr = SecretStr("")
-    discord_api_base: str = ""  # another REST base (tests), e.g. http://127.0.0.1:9999/api/v10
-    discord_gateway_url: str = ""  # another gateway WebSocket (tests), e.g. ws://127.0.0.1:9999/
-    discord_guild_id: str = ""  # sync slash commands to this server only (instant; for testing)
-    discord_auto_thread: bool = False  # answer channel mentions in a new thread
-    discord_message_content: bool = False  # privileged intent: read every message, not only mentions
-    discord_allowed_users: str = ""  # comma-separated user ids; empty: everyone
-    discord_allowed_roles: str = ""  # comma-separated role ids
-    discord_allowed_channels: str = ""  # comma-separated channel ids
-
-    # Slack
-    slack_bot_token: SecretStr = SecretStr("")
-    slack_app_token: SecretStr = SecretStr("")  # xapp-...: Socket Mode
-    slack_signing_secret: SecretStr = SecretStr("")  # set instead of the app token: HTTP Events mode
-    slack_api_url: str = ""  # another Web API base (tests), e.g. http://127.0.0.1:9999/api/
-    slack_slash_command: str = "/switchboard"
-    slack_streaming: Literal["auto", "on", "off"] = "auto"  # chat.startStream where supported
-    slack_allowed_users: str = ""  # comma-separated user ids; empty: everyone
-    slack_allowed_channels: str = ""  # comma-separated channel ids
-
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("model_base_url", "telegram_api_base", "telegram_webhook_url", "discord_api_base", "slack_api_url")
+    @field_validator("model_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        value = value.strip()
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
-
-    @field_validator("discord_gateway_url")
-    @classmethod
-    def _ws_url(cls, value: str) -> str:
-        value = value.strip()
-        if value and not value.startswith(("ws://", "wss://")):
-            raise ValueError("must start with ws:// or wss://")
-        return value
+        return http_url(value)
 
     @field_validator("redis_url")
     @classmethod
@@ -124,25 +103,37 @@ class SettingsError(Exception):
     """A bad setting, already phrased as the one line the operator should read."""
 
 
-def describe(error: ValidationError) -> str:
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
+
+def describe(error: ValidationError, env_prefix: str = "") -> str:
     """One line naming the first bad setting and what is wrong with it (never its value)."""
     first = error.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    name = (env_prefix + str(first["loc"][0])).upper() if first["loc"] else "settings"
     message = first["msg"].removeprefix("Value error, ")
     return f"Invalid setting {name}: {message}"
 
 
-def load_settings(env_file: str | Path | None = ".env") -> Settings:
+def load(kind: type[AnySettings], env_file: str | Path | None = ".env") -> AnySettings:
+    """Any settings class (the core's or a platform's) from `env_file` plus the environment."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return kind(_env_file=env_file)
     except ValidationError as exc:
-        raise SettingsError(describe(exc)) from None
+        raise SettingsError(describe(exc, str(kind.model_config.get("env_prefix", "")))) from None
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    return load(Settings, env_file)
+
+
+def exit_on_bad_setting(exc: SettingsError) -> NoReturn:
+    """For entry points: a bad value stops start-up with one line and exit code 2."""
+    print(f"switchboard: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 
 def load_or_exit(env_file: str | Path | None = ".env") -> Settings:
-    """For entry points: a bad value stops start-up with one line and exit code 2."""
     try:
         return load_settings(env_file)
     except SettingsError as exc:
-        print(f"switchboard: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        exit_on_bad_setting(exc)

@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class StartupError(Exception):
     """A problem the operator must fix before the gateway can run, phrased as one line."""
+
+
+class IntakeClosed(Exception):
+    """An update arrived while the adapter is shutting down: the platform should re-send it."""

@@ -152,16 +152,27 @@ class Gateway:
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="queue sweeper")
 
-    async def join(self) -> None:
-        """Wait until every conversation this process is answering has drained."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def join(self, within: float | None = None) -> bool:
+        """Wait until every conversation this process is answering has drained.
+
+        With `within`, gives up after that many seconds; True when everything drained.
+        """
+        try:
+            async with asyncio.timeout(within):
+                while self._tasks:
+                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        except TimeoutError:
+            return False
+        return True
 
     async def close(self) -> None:
+        """Stop sweeping and cancel what is still answering (its lease lapses; a replica resumes it)."""
         self._closing.set()
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
-        await self.join()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

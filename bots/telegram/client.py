@@ -8,14 +8,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.utils.token import TokenValidationError
 
-from core.config import Settings
+from bots.telegram.settings import TelegramSettings
 from core.errors import StartupError
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: TelegramSettings) -> Bot:
     """TELEGRAM_API_BASE points it at a self-hosted Bot API server (or a test fake)."""
-    token = settings.telegram_bot_token.get_secret_value().strip()
-    base = settings.telegram_api_base
+    token = settings.bot_token.get_secret_value().strip()
+    base = settings.api_base
     api = TelegramAPIServer.from_base(base) if base else PRODUCTION
     try:
         # Link previews off: a reply is edited many times and a preview would jump around.

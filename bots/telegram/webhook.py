@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from core.errors import IntakeClosed
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -59,6 +61,8 @@ class WebhookReceiver:
             return web.Response(status=400, text="Bad Request")
         try:
             await self._feed(update)
+        except IntakeClosed:  # shutting down: Telegram re-sends it, to whichever replica is up
+            return web.Response(status=503, text="Service Unavailable")
         except Exception:  # outermost boundary of a webhook request: a 500 makes Telegram retry
             log.exception("webhook update %s failed", update.get("update_id"))
             return web.Response(status=500, text="Internal Server Error")

@@ -122,9 +122,3 @@ def doctor(env_file: ReadEnvFile = Path(".env")) -> None:
     """Check the configured endpoints: one line per problem, with its fix. Exits 1 on problems."""
     settings = load_or_exit(env_file if env_file.exists() else None)
     raise typer.Exit(asyncio.run(_doctor(settings)))
-
-
-def register(app: typer.Typer) -> None:
-    """Add the model-endpoint commands to the main CLI."""
-    app.command("model")(model)
-    app.command("doctor")(doctor)

@@ -11,9 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from bots.discord.adapter import DiscordAdapter
+from bots.discord.settings import DiscordSettings
 from core.config import Settings
 from core.gateway import Gateway
-from tests.adapter_harness import wire
+from tests.adapter_harness import split_settings, wire
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_models import InteractionRecord
 from tests.fakes.model_server import FakeModelServer
@@ -59,9 +60,10 @@ async def start_bot(fake: FakeDiscord, model_server: FakeModelServer, redis: Red
     async def start(*, adapter: dict[str, Any] | None = None, **overrides: Any) -> Running:
         values: dict[str, Any] = {"discord_bot_token": fake.token, "discord_api_base": fake.base_url,
                                   "discord_gateway_url": fake.gateway_url}
-        settings = make_settings(**({"http_host": "127.0.0.1", "http_port": 0} | values | overrides))
-        options: dict[str, Any] = {"edit_interval": QUICK_PACE, "guild_ready_timeout": 0.05, "stop_grace": 2.0}
-        wired = await wire(settings, redis, lambda s: DiscordAdapter(s, **(options | (adapter or {}))))
+        base: dict[str, Any] = {"http_host": "127.0.0.1", "http_port": 0, "drain_seconds": 2.0}
+        own, rest = split_settings(DiscordSettings, base | values | overrides)
+        options: dict[str, Any] = {"edit_interval": QUICK_PACE, "guild_ready_timeout": 0.05}
+        wired = await wire(make_settings(**rest), redis, DiscordAdapter(own, **(options | (adapter or {}))))
         cleanup.append(wired.stop)
         bot = wired.adapter
         assert isinstance(bot, DiscordAdapter)

@@ -10,15 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bots.discord.cli import SCOPES, permissions, sync_commands
+from bots.discord.settings import DiscordSettings
 from core.config import Settings
 from tests.discord.conftest import StartBot
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.model_server import FakeModelServer
 
 SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
-# The `discord` group as core/cli.py will mount it (register_cli), run in its own process.
+# The `discord` group as the adapter registry mounts it (register_cli), run in its own process.
 DISCORD_CLI = "import typer; from bots.discord.cli import register_cli; app = typer.Typer(); register_cli(app); app()"
 
 
@@ -80,8 +82,8 @@ async def test_discord_sync_registers_the_commands_globally_or_for_one_server(
 async def test_sync_with_a_bad_token_says_so(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     import discord
 
-    settings = make_settings(discord_bot_token="wrong", discord_api_base=fake.base_url,
-                             discord_gateway_url=fake.gateway_url)
+    settings = DiscordSettings(_env_file=None, bot_token=SecretStr("wrong"), api_base=fake.base_url,  # type: ignore[call-arg]
+                               gateway_url=fake.gateway_url)
     with pytest.raises(discord.LoginFailure):
         await sync_commands(settings)
     assert fake.commands == {}
@@ -103,7 +105,7 @@ async def test_the_status_line_says_when_commands_were_never_registered(
         start_bot: StartBot, fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     first = await start_bot()
     assert "no slash commands yet: run `switchboard discord sync`" in first.adapter.status()
-    await sync_commands(make_settings(discord_bot_token=fake.token, discord_api_base=fake.base_url,
-                                      discord_gateway_url=fake.gateway_url))
+    await sync_commands(DiscordSettings(_env_file=None, bot_token=SecretStr(fake.token),  # type: ignore[call-arg]
+                                        api_base=fake.base_url, gateway_url=fake.gateway_url))
     second = await start_bot()
     assert second.adapter.status() == "gateway as switchboard in 1 server (message content off)"

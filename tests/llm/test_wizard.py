@@ -16,7 +16,7 @@ from switchboard.wizard import Answers, Wizard, WizardError
 from tests.fakes.model_api import FakeModelAPI
 
 MODELS = [{"id": "tiny-model", "context_length": 8192}, {"id": "big-model", "context_length": 128000}]
-CLI = ("import typer; from switchboard.cli.model import register; app = typer.Typer(); register(app); "
+CLI = ("from switchboard.cli import app; "
        "app(prog_name='switchboard')")
 REPO = Path(__file__).resolve().parents[2]
 

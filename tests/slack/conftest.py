@@ -10,11 +10,12 @@ from typing import Any, Protocol
 import pytest
 from redis.asyncio import Redis
 
-from bots.slack import SlackAdapter
+from bots.slack.adapter import SlackAdapter
+from bots.slack.settings import SlackSettings
 from core.config import Settings
 from core.gateway import Gateway
 from core.web import WebServer
-from tests.adapter_harness import wire
+from tests.adapter_harness import split_settings, wire
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.slack_api import FakeSlack
 
@@ -61,10 +62,11 @@ async def start_bot(fake: FakeSlack, model_server: FakeModelServer, redis: Redis
 
     async def start(*, adapter: dict[str, Any] | None = None, connect: bool = True, **overrides: Any) -> Running:
         values: dict[str, Any] = {"slack_bot_token": fake.bot_token, "slack_app_token": fake.app_token,
-                                  "slack_api_url": fake.api_url, "http_host": "127.0.0.1", "http_port": 0}
-        settings = make_settings(**(values | overrides))
-        options: dict[str, Any] = {"edit_interval": QUICK_PACE, "ping_interval": 0.2, "stop_grace": 2.0}
-        wired = await wire(settings, redis, lambda s: SlackAdapter(s, **(options | (adapter or {}))))
+                                  "slack_api_url": fake.api_url, "http_host": "127.0.0.1", "http_port": 0,
+                                  "drain_seconds": 2.0}
+        own, rest = split_settings(SlackSettings, values | overrides)
+        options: dict[str, Any] = {"edit_interval": QUICK_PACE, "ping_interval": 0.2}
+        wired = await wire(make_settings(**rest), redis, SlackAdapter(own, **(options | (adapter or {}))))
         cleanup.append(wired.stop)
         bot, gateway, web = wired.adapter, wired.gateway, wired.web
         assert isinstance(bot, SlackAdapter)

@@ -11,11 +11,12 @@ import pytest
 from aiogram.utils.backoff import BackoffConfig
 from redis.asyncio import Redis
 
-from bots.telegram import TelegramAdapter
+from bots.telegram.adapter import TelegramAdapter
+from bots.telegram.settings import TelegramSettings
 from core.config import Settings
 from core.gateway import Gateway
 from core.web import WebServer
-from tests.adapter_harness import wire
+from tests.adapter_harness import split_settings, wire
 from tests.fakes.model_server import FakeModelServer
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -66,11 +67,11 @@ async def start_bot(fake: FakeTelegram, model_server: FakeModelServer, redis: Re
 
     async def start(*, adapter: dict[str, Any] | None = None, **overrides: Any) -> Running:
         values: dict[str, Any] = {"telegram_bot_token": fake.token, "telegram_api_base": fake.base_url,
-                                  "http_host": "127.0.0.1", "http_port": 0}
-        settings = make_settings(**(values | overrides))
+                                  "http_host": "127.0.0.1", "http_port": 0, "drain_seconds": 2.0}
+        own, rest = split_settings(TelegramSettings, values | overrides)
         options: dict[str, Any] = {"private_interval": QUICK_PACE, "group_interval": QUICK_PACE,
-                                   "reconnect": FAST, "poll_retry": FAST, "stop_grace": 2.0}
-        wired = await wire(settings, redis, lambda s: TelegramAdapter(s, **(options | (adapter or {}))))
+                                   "reconnect": FAST, "poll_retry": FAST}
+        wired = await wire(make_settings(**rest), redis, TelegramAdapter(own, **(options | (adapter or {}))))
         cleanup.append(wired.stop)
         bot, gateway, web = wired.adapter, wired.gateway, wired.web
         assert isinstance(bot, TelegramAdapter)

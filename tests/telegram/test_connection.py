@@ -22,7 +22,8 @@ async def test_malformed_token_stops_start_up_with_one_line(start_bot: StartBot)
 async def test_commands_are_registered_and_webhook_cleared_for_polling(start_bot: StartBot) -> None:
     bot = await start_bot()
     bot.fake.webhook = {"url": "https://stale.example.com/hook"}  # left over from another mode
-    await bot.adapter.stop()
+    await bot.adapter.stop_intake()
+    await bot.adapter.close()
     bot = await start_bot()
     names = [c["command"] for c in bot.fake.commands["default:"]]
     assert names == ["start", "help", "ask", "model", "reset", "stop", "usage"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes.telegram_models import SentMessage
+from tests.fakes.model_server import FakeModelServer
 from tests.telegram.conftest import PRIVATE_CHAT, Running, StartBot
 
 LONG_ID = "vendor/" + "a-very-long-model-name-" * 3 + "instruct"
@@ -37,9 +38,9 @@ async def test_model_keyboard_tap_switches_the_model(start_bot: StartBot) -> Non
     assert bot.model.chat_requests()[-1].body["model"] == "fake-other"
 
 
-async def test_long_model_ids_travel_as_a_hash(start_bot: StartBot) -> None:
+async def test_long_model_ids_travel_as_a_hash(start_bot: StartBot, model_server: FakeModelServer) -> None:
+    model_server.models.append({"id": LONG_ID, "context_length": 128000})  # listed before start-up caches the list
     bot = await start_bot()
-    bot.model.models.append({"id": LONG_ID, "context_length": 128000})
     keyboard = await _keyboard(bot)
     data = _buttons(keyboard)[LONG_ID]
     assert data.startswith("#") and len(data.encode()) <= 64

@@ -1,0 +1,50 @@
+"""What every `switchboard` subcommand shares: logging, the event loop, the model settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from core.config import Settings, load_or_exit
+from switchboard.wizard import Answers
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "aiogram.event"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def need_model(settings: Settings) -> Settings:
+    """The settings with an endpoint: on a terminal the wizard asks for a missing one."""
+    from switchboard.cli.model import setup_model
+
+    required = (("MODEL_BASE_URL", settings.model_base_url), ("MODEL_NAME", settings.model_name))
+    missing = [name for name, value in required if not value]
+    if missing and sys.stdin.isatty() and sys.stdout.isatty():
+        typer.echo(f"{' and '.join(missing)} not set yet: let's set up the model endpoint.")
+        if setup_model(Answers(), Path(".env"), interactive=True, yes=False) != 0:
+            raise typer.Exit(2)
+        return load_or_exit()
+    if missing:
+        typer.echo(
+            f"switchboard: {' and '.join(missing)} not set: run `switchboard model` to set up the endpoint "
+            "(see README.md#configuration).",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (the default install has it): the event loop is a third of our CPU."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop

@@ -1,0 +1,85 @@
+"""`switchboard run`: every platform whose settings are present, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import signal
+import sys
+
+import typer
+
+from bots.registry import SPECS, Configured, configured, incomplete
+from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_exit
+from core.errors import StartupError
+from core.loop_monitor import LoopLagMonitor
+from switchboard.assembly import Running, assembled
+from switchboard.cli.chat import start_chat
+from switchboard.cli.common import loop_factory, need_model, setup_logging
+
+README_PLATFORMS = "README.md#platforms"
+
+
+def _status_table(running: Running) -> None:
+    typer.echo(f"{'platform':<10} status")
+    for adapter in running.adapters:
+        typer.echo(f"{adapter.name:<10} {adapter.status()}")
+    typer.echo(f"{'redis':<10} {running.redis_where}")
+    if running.web.routes:
+        typer.echo(f"{'http':<10} listening on {running.web.host}:{running.web.port}")
+
+
+async def serve(settings: Settings, platforms: list[Configured]) -> None:
+    """Serve until SIGTERM / Ctrl-C, then shut down cleanly (see switchboard/lifecycle.py)."""
+    lag = LoopLagMonitor()
+    lag.start()
+    try:
+        async with assembled(settings, [p.build() for p in platforms]) as running:
+            running.web.lag = lag
+            # Everything loaded so far lives as long as the process: keep the collector from
+            # re-scanning it (full collections of it showed up as 100+ ms event-loop stalls).
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(10_000, 20, 50)  # fewer young collections under a token storm
+            _status_table(running)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+    finally:
+        await lag.stop()
+
+
+def run() -> None:
+    """Start every platform whose credentials are set."""
+    settings = load_or_exit()
+    setup_logging(settings.log_level)
+    settings = need_model(settings)
+    try:
+        platforms = configured()
+        half = incomplete()
+    except SettingsError as exc:
+        exit_on_bad_setting(exc)
+    if half:
+        typer.echo(f"switchboard: {half[0]} (see {README_PLATFORMS}).", err=True)
+        raise typer.Exit(2)
+    if not platforms:
+        needs = ", ".join(spec.needs for spec in SPECS)
+        typer.echo(
+            f"switchboard: no platform configured (set {needs}; see {README_PLATFORMS}). "
+            "To talk to the model here, run `switchboard chat`.",
+            err=True,
+        )
+        if not sys.stdin.isatty():
+            raise typer.Exit(1)
+        start_chat(settings, "console")
+        return
+    try:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            runner.run(serve(settings, platforms))
+    except StartupError as exc:
+        typer.echo(f"switchboard: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
