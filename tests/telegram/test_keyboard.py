@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.fakes.telegram_models import SentMessage
 from tests.fakes.model_server import FakeModelServer
+from tests.fakes.telegram_models import SentMessage
 from tests.telegram.conftest import PRIVATE_CHAT, Running, StartBot
 
 LONG_ID = "vendor/" + "a-very-long-model-name-" * 3 + "instruct"
