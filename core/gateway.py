@@ -7,7 +7,6 @@ import contextlib
 import logging
 
 from core.pipeline.access import access
-from core.pipeline.addressed import addressed
 from core.pipeline.admission import admission
 from core.pipeline.answer import answer
 from core.pipeline.base import Step
@@ -19,8 +18,8 @@ from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
-# The order matters: cheap local checks, then dedupe before anything the user could see.
-STEPS: tuple[Step, ...] = (addressed, admission, validate, access, commands)
+# The order matters: dedupe before anything the user could see, then the cheap checks.
+STEPS: tuple[Step, ...] = (admission, validate, access, commands)
 
 
 class Gateway:

@@ -12,8 +12,22 @@ SessionScope = Literal["user", "chat", "thread"]
 
 
 @dataclass(frozen=True)
+class SenderFacts:
+    """What access rules may read about the sender besides ids (allowlists by @username,
+    role, or a thread's parent channel). Only the receiving replica checks access."""
+
+    username: str = ""  # Telegram @username, without "@"
+    roles: tuple[str, ...] = ()  # Discord role ids
+    parent_chat: str = ""  # the channel a thread belongs to: a channel's allowlist covers its threads
+
+
+@dataclass(frozen=True)
 class Inbound:
-    """One user message as every adapter hands it to the core."""
+    """One user message as every adapter hands it to the core.
+
+    Queued as JSON, so any replica can answer it: everything that replica needs is the ids
+    and `reply_route`; `sender` is read only by the access step of the replica that received it.
+    """
 
     platform: str  # "telegram" | "discord" | "slack" | "console"
     event_id: str  # the platform's own id, used for dedupe
@@ -22,21 +36,23 @@ class Inbound:
     text: str
     thread_id: str | None = None
     is_direct: bool = False  # DM / private chat
-    addressed: bool = True  # mentioned, replied to, slash command or DM
     user_name: str = ""
-    # Whatever the adapter needs to rebuild an Outlet in another process
-    # (message id to reply to, interaction token, ...): strings only, so it serialises.
-    reply_ref: Mapping[str, str] = field(default_factory=dict)
+    # Where and how to answer, beyond chat and thread: the message a reply quotes, an
+    # interaction token, a Slack thread ts or response_url... Strings only, so it serialises.
+    reply_route: Mapping[str, str] = field(default_factory=dict)
+    sender: SenderFacts = field(default_factory=SenderFacts)
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["reply_ref"] = dict(self.reply_ref)
+        data["reply_route"] = dict(self.reply_route)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Inbound:
         data: dict[str, Any] = json.loads(raw)
-        return cls(**data)
+        sender = data.pop("sender", None) or {}
+        sender["roles"] = tuple(sender.get("roles", ()))
+        return cls(**data, sender=SenderFacts(**sender))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bots.discord.access import AccessList
+from bots.access import AccessList
 from bots.discord.client import SwitchboardClient
 from bots.discord.commands import build_tree
 from bots.discord.endpoints import point_at
@@ -49,7 +49,8 @@ class DiscordAdapter:
         self._settings = settings
         self._token = settings.bot_token.get_secret_value()
         self._limits = Limits(max_chars=MAX_CHARS, min_edit_interval=edit_interval)
-        self._access = AccessList.parse(settings.allowed_users, settings.allowed_roles, settings.allowed_channels)
+        self._access = AccessList.parse(users=settings.allowed_users, roles=settings.allowed_roles,
+                                        chats=settings.allowed_channels)
         self.client = SwitchboardClient(message_content=settings.message_content,
                                         guild_ready_timeout=guild_ready_timeout)
         self._filled = FilledOriginals(token_life)
@@ -76,7 +77,7 @@ class DiscordAdapter:
         channel_id = int(inbound.chat_id)
         ref = InteractionRef.of(inbound)
         if ref is None:
-            reply_to = inbound.reply_ref.get(REPLY_TO)
+            reply_to = inbound.reply_route.get(REPLY_TO)
             ops = ChannelOps(self.client, channel_id, int(reply_to) if reply_to else None)
             return PagedOutlet(ops, self._limits, pacer)
         hook = InteractionWebhook(self.client, ref)

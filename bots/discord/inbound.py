@@ -8,16 +8,16 @@ import time
 
 import discord
 
-from bots.discord.refs import GUILD, PARENT, PLATFORM, REPLY_TO, ROLES, InteractionRef
-from core.types import Inbound
+from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
+from core.types import Inbound, SenderFacts
 
 ANSWERED_TYPES = (discord.MessageType.default, discord.MessageType.reply)  # not joins, pins, ...
 
 
-def _roles(user: discord.User | discord.Member) -> str:
+def _roles(user: discord.User | discord.Member) -> tuple[str, ...]:
     if not isinstance(user, discord.Member):
-        return ""
-    return ",".join(str(role.id) for role in user.roles if not role.is_default())
+        return ()
+    return tuple(str(role.id) for role in user.roles if not role.is_default())
 
 
 def _own_role(message: discord.Message) -> int | None:
@@ -58,11 +58,8 @@ def from_message(message: discord.Message, text: str) -> Inbound:
     """Inside a thread the thread is the conversation; in a channel the reply quotes the message."""
     channel = message.channel
     in_thread = isinstance(channel, discord.Thread)
-    ref = {GUILD: str(message.guild.id) if message.guild else "", ROLES: _roles(message.author)}
-    if message.guild is not None:
-        ref[REPLY_TO] = str(message.id)
-    if isinstance(channel, discord.Thread):
-        ref[PARENT] = str(channel.parent_id)
+    route = {REPLY_TO: str(message.id)} if message.guild is not None else {}
+    parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else ""
     return Inbound(
         platform=PLATFORM,
         event_id=str(message.id),
@@ -72,16 +69,17 @@ def from_message(message: discord.Message, text: str) -> Inbound:
         user_name=message.author.display_name,
         text=text,
         is_direct=message.guild is None,
-        addressed=True,
-        reply_ref=ref,
+        reply_route=route,
+        sender=SenderFacts(roles=_roles(message.author), parent_chat=parent),
     )
 
 
 def in_new_thread(inbound: Inbound, thread_id: int) -> Inbound:
     """The same message, answered in the thread just started from it (no quote needed there)."""
-    ref = {k: v for k, v in inbound.reply_ref.items() if k != REPLY_TO}
-    ref[PARENT] = inbound.chat_id
-    return dataclasses.replace(inbound, chat_id=str(thread_id), thread_id=str(thread_id), reply_ref=ref)
+    route = {k: v for k, v in inbound.reply_route.items() if k != REPLY_TO}
+    sender = dataclasses.replace(inbound.sender, parent_chat=inbound.chat_id)
+    return dataclasses.replace(inbound, chat_id=str(thread_id), thread_id=str(thread_id), reply_route=route,
+                               sender=sender)
 
 
 def from_interaction(interaction: discord.Interaction, text: str, *, ephemeral: bool = False,
@@ -92,11 +90,8 @@ def from_interaction(interaction: discord.Interaction, text: str, *, ephemeral: 
     channel_id = interaction.channel_id or 0
     in_thread = isinstance(channel, discord.Thread)
     token = InteractionRef(interaction.application_id, interaction.token, time.time(), ephemeral, component)
-    ref = {GUILD: str(interaction.guild_id or ""), ROLES: _roles(interaction.user)}
-    if deferred:
-        ref.update(token.to_ref())
-    if isinstance(channel, discord.Thread):
-        ref[PARENT] = str(channel.parent_id)
+    route = token.to_route() if deferred else {}
+    parent = str(channel.parent_id) if isinstance(channel, discord.Thread) else ""
     return Inbound(
         platform=PLATFORM,
         event_id=str(interaction.id),
@@ -106,6 +101,6 @@ def from_interaction(interaction: discord.Interaction, text: str, *, ephemeral: 
         user_name=interaction.user.display_name,
         text=text,
         is_direct=interaction.guild_id is None,
-        addressed=True,
-        reply_ref=ref,
+        reply_route=route,
+        sender=SenderFacts(roles=_roles(interaction.user), parent_chat=parent),
     )

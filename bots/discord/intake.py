@@ -7,7 +7,7 @@ import logging
 
 import discord
 
-from bots.discord.access import AccessList
+from bots.access import AccessList
 from bots.discord.inbound import (
     ANSWERED_TYPES,
     from_interaction,

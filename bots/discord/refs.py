@@ -1,4 +1,4 @@
-"""The reply_ref keys: everything needed to rebuild a Discord outlet in any process."""
+"""The reply_route keys: everything needed to rebuild a Discord outlet in any process."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from core.types import Inbound
 
 PLATFORM = "discord"
 REPLY_TO = "reply_to"  # the user's message a first page replies to (channel messages)
-PARENT = "parent"  # the channel a thread belongs to (channel allowlists cover its threads)
-GUILD = "guild"
-ROLES = "roles"  # the sender's role ids, comma-separated (role allowlists)
 APP = "app"  # the application id: interaction webhooks are addressed by it
 TOKEN = "token"  # the interaction token (valid 15 minutes)
 CREATED = "created"  # epoch seconds the interaction arrived
@@ -28,12 +25,12 @@ class InteractionRef:
 
     @classmethod
     def of(cls, inbound: Inbound) -> InteractionRef | None:
-        ref = inbound.reply_ref
+        ref = inbound.reply_route
         if not ref.get(TOKEN):
             return None
         return cls(int(ref[APP]), ref[TOKEN], float(ref[CREATED]),
                    ref.get(EPHEMERAL) == "1", ref.get(COMPONENT) == "1")
 
-    def to_ref(self) -> dict[str, str]:
+    def to_route(self) -> dict[str, str]:
         return {APP: str(self.application_id), TOKEN: self.token, CREATED: f"{self.created:.3f}",
                 EPHEMERAL: "1" if self.ephemeral else "", COMPONENT: "1" if self.component else ""}

@@ -11,7 +11,7 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bots.slack.access import AccessList
+from bots.access import AccessList
 from bots.slack.client import make_client
 from bots.slack.errors import error_code
 from bots.slack.http_events import EVENTS_PATH, EventsEndpoint
@@ -60,7 +60,7 @@ class SlackAdapter:
         self._socket = None if self.http_mode else SocketConnection(self.app, app_token,
                                                                     ping_interval=ping_interval)
         self._slash = "/" + settings.slash_command.strip().lstrip("/")
-        self._access = AccessList.parse(settings.allowed_users, settings.allowed_channels)
+        self._access = AccessList.parse(users=settings.allowed_users, chats=settings.allowed_channels)
         self._limits = Limits(max_chars=page_chars, min_edit_interval=edit_interval)
         self._session: aiohttp.ClientSession | None = None
         self._bot_name = ""

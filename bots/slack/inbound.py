@@ -33,7 +33,8 @@ def _is_dm(channel: str, channel_type: str) -> bool:
 
 
 def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
-    """app_mention or message.* -> Inbound; None for what no one should answer."""
+    """app_mention or message.* -> Inbound; None for what is not for us (channel chatter without a
+    mention, edits, bots, ourselves)."""
     if event.get("bot_id") or event.get("subtype", "") not in _USER_SUBTYPES:
         return None
     user, channel, ts = str(event.get("user", "")), str(event.get("channel", "")), str(event.get("ts", ""))
@@ -42,6 +43,8 @@ def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
     raw = str(event.get("text", ""))
     direct = _is_dm(channel, str(event.get("channel_type", "")))
     mentioned = event.get("type") == "app_mention" or (bool(bot_user_id) and f"<@{bot_user_id}" in raw)
+    if not (direct or mentioned):
+        return None
     thread = str(event.get("thread_ts", ""))
     # A channel mention opens (or continues) a thread; a DM is answered where it was written.
     reply_thread = thread if direct else (thread or ts)
@@ -54,8 +57,7 @@ def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
         text=strip_mentions(raw, bot_user_id),
         thread_id=reply_thread or None,
         is_direct=direct,
-        addressed=direct or mentioned,
-        reply_ref={CHANNEL: channel, THREAD_TS: reply_thread, MESSAGE_TS: ts, TEAM: team},
+        reply_route={CHANNEL: channel, THREAD_TS: reply_thread, MESSAGE_TS: ts, TEAM: team},
     )
 
 
@@ -78,8 +80,7 @@ def from_command(command: JSON) -> Inbound:
         user_name=str(command.get("user_name", "")),
         text=command_text(str(command.get("text", ""))),
         is_direct=channel.startswith("D") or command.get("channel_name") == "directmessage",
-        addressed=True,
-        reply_ref={CHANNEL: channel, THREAD_TS: "", MESSAGE_TS: "", TEAM: str(command.get("team_id", "")),
+        reply_route={CHANNEL: channel, THREAD_TS: "", MESSAGE_TS: "", TEAM: str(command.get("team_id", "")),
                    RESPONSE_URL: str(command.get("response_url", ""))},
     )
 
@@ -103,7 +104,6 @@ def from_action(body: JSON, command: str) -> Inbound | None:
         text=command,
         thread_id=thread or None,
         is_direct=channel.startswith("D"),
-        addressed=True,
-        reply_ref={CHANNEL: channel, THREAD_TS: thread, MESSAGE_TS: "", TEAM: team,
+        reply_route={CHANNEL: channel, THREAD_TS: thread, MESSAGE_TS: "", TEAM: team,
                    RESPONSE_URL: str(body.get("response_url", ""))},
     )

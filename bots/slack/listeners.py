@@ -44,7 +44,7 @@ class Intake:
 
     async def on_event(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
         inbound = from_event(body, event, context.bot_user_id or "")
-        if inbound is not None and inbound.addressed:
+        if inbound is not None:
             await self._gateway.handle(inbound)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:

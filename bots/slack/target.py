@@ -1,4 +1,4 @@
-"""Where one reply goes, rebuilt from an Inbound's reply_ref (so any process can answer it)."""
+"""Where one reply goes, rebuilt from an Inbound's reply_route (so any process can answer it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core.types import Inbound
 
 PLATFORM = "slack"
-# reply_ref keys: strings only, so an Inbound serialises whole into the conversation queue.
+# reply_route keys: strings only, so an Inbound serialises whole into the conversation queue.
 CHANNEL = "channel"
 THREAD_TS = "thread_ts"  # the thread replies go to; "" for a top-level reply
 MESSAGE_TS = "ts"  # the user's own message ("" for slash commands and buttons)
@@ -27,7 +27,7 @@ class ReplyTarget:
 
     @classmethod
     def of(cls, inbound: Inbound) -> ReplyTarget:
-        ref = inbound.reply_ref
+        ref = inbound.reply_route
         return cls(
             channel=ref.get(CHANNEL) or inbound.chat_id,
             thread_ts=ref.get(THREAD_TS) or None,

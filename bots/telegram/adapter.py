@@ -17,7 +17,7 @@ from aiogram.types import BotCommand, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
-from bots.telegram.access import AccessList
+from bots.access import AccessList
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet
 from bots.telegram.formatting import MAX_TEXT
@@ -57,7 +57,7 @@ class TelegramAdapter:
                  poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT) -> None:
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
-        self._access = AccessList.parse(settings.allowed_users, settings.allowed_chats)
+        self._access = AccessList.parse(users=settings.allowed_users, chats=settings.allowed_chats)
         self._private = Limits(max_chars=MAX_TEXT, min_edit_interval=private_interval)
         self._group = Limits(max_chars=MAX_TEXT, min_edit_interval=group_interval)
         self._drafts = settings.drafts

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from aiogram.types import CallbackQuery, Message, User
 
-from bots.telegram.access import USERNAME
 from bots.telegram.addressing import BotIdentity, body, is_addressed, strip_mentions
-from core.types import Inbound
+from core.types import Inbound, SenderFacts
 
 PLATFORM = "telegram"
-REPLY_TO = "message_id"  # reply_ref key: the user's message a group reply quotes
+REPLY_TO = "message_id"  # reply_route key: the user's message a group reply quotes
 
 # Content a person sent that is not text; anything else without text is a service message.
 MEDIA = frozenset({
@@ -32,9 +31,8 @@ def event_id(me: BotIdentity, update_id: int) -> str:
     return f"{me.id}:{update_id}"
 
 
-def _ref(user: User, message_id: int | None) -> dict[str, str]:
-    ref = {REPLY_TO: str(message_id)} if message_id is not None else {}
-    return ref | ({USERNAME: user.username} if user.username else {})
+def _sender(user: User) -> SenderFacts:
+    return SenderFacts(username=user.username or "")
 
 
 def from_message(message: Message, update_id: int, me: BotIdentity,
@@ -60,9 +58,9 @@ def from_message(message: Message, update_id: int, me: BotIdentity,
         text=text,
         thread_id=str(thread) if thread else None,
         is_direct=message.chat.type == "private",
-        addressed=True,
         user_name=user.full_name,
-        reply_ref=_ref(user, message.message_id),
+        reply_route={REPLY_TO: str(message.message_id)},
+        sender=_sender(user),
     )
     return Received(inbound, media_only=kind != "text" and not text)
 
@@ -83,7 +81,6 @@ def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,
         text=command,
         thread_id=str(thread) if thread else None,
         is_direct=message.chat.type == "private",
-        addressed=True,
         user_name=query.from_user.full_name,
-        reply_ref=_ref(query.from_user, None),
+        sender=_sender(query.from_user),
     )

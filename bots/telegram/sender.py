@@ -54,7 +54,7 @@ class ChatSender:
         self._bot = bot
         self.chat_id = int(inbound.chat_id)
         self.thread_id = int(inbound.thread_id) if inbound.thread_id else None
-        reply_to = inbound.reply_ref.get(REPLY_TO) if quote else None
+        reply_to = inbound.reply_route.get(REPLY_TO) if quote else None
         self._reply_to = int(reply_to) if reply_to else None  # the first message quotes it
         self._pacer = pacer
         self._failures = 0

@@ -100,16 +100,6 @@ async def test_denied_user_gets_one_polite_line(gateway: Gateway, platform: Memo
     assert model_server.chat_requests() == []
 
 
-async def test_unaddressed_group_message_is_ignored(gateway: Gateway, platform: MemoryPlatform,
-                                                   model_server: FakeModelServer) -> None:
-    msg = inbound("just chatting")
-    from dataclasses import replace
-
-    await gateway.handle(replace(msg, is_direct=False, addressed=False))
-    await gateway.join()
-    assert platform.calls == [] and model_server.chat_requests() == []
-
-
 async def test_orphaned_queue_is_adopted_by_the_sweeper(gateway: Gateway, platform: MemoryPlatform) -> None:
     # A replica died holding the lease: its lock expired, its message is still queued.
     msg = inbound("left behind")

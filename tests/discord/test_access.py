@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from bots.discord.access import AccessList
-from bots.discord.refs import PARENT, ROLES
+from bots.access import AccessList
 from core.pipeline.access import REFUSAL
+from core.types import SenderFacts
 from tests.discord.conftest import StartBot
 from tests.fakes.discord_api import FakeDiscord
 from tests.helpers import inbound
 
 
 def test_empty_lists_let_everyone_in() -> None:
-    assert AccessList.parse("", "", "").allows(inbound("hi", user="1", chat="9"))
+    assert AccessList.parse().allows(inbound("hi", user="1", chat="9"))
 
 
 def test_a_listed_user_role_or_channel_is_enough() -> None:
-    rules = AccessList.parse("1, 2", "50", "900")
+    rules = AccessList.parse(users="1, 2", roles="50", chats="900")
     assert rules.allows(inbound("hi", user="2", chat="7"))
-    assert rules.allows(inbound("hi", user="3", chat="7", reply_ref={ROLES: "49,50"}))
+    assert rules.allows(inbound("hi", user="3", chat="7", sender=SenderFacts(roles=("49", "50"))))
     assert rules.allows(inbound("hi", user="3", chat="900"))
-    assert rules.allows(inbound("hi", user="3", chat="901", reply_ref={PARENT: "900"}))  # a thread of it
-    assert not rules.allows(inbound("hi", user="3", chat="7", reply_ref={ROLES: "51"}))
+    assert rules.allows(inbound("hi", user="3", chat="901", sender=SenderFacts(parent_chat="900")))  # a thread of it
+    assert not rules.allows(inbound("hi", user="3", chat="7", sender=SenderFacts(roles=("51",))))
 
 
 async def test_only_the_allowed_role_is_answered(start_bot: StartBot, fake: FakeDiscord) -> None:

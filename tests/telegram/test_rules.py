@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from aiogram.types import MessageEntity
 
-from bots.telegram.access import AccessList
+from bots.access import AccessList
 from bots.telegram.addressing import BotIdentity, strip_mentions
 from bots.telegram.formatting import formatted
 from bots.telegram.keyboards import callback_data, resolve
+from core.types import SenderFacts
 from tests.helpers import inbound
 
 ME = BotIdentity(4242, "switchboard_bot")
@@ -44,11 +45,11 @@ async def test_button_data_fits_64_bytes_and_resolves_statelessly() -> None:
 
 
 def test_allowlists() -> None:
-    everyone = AccessList.parse("", "")
+    everyone = AccessList.parse()
     assert everyone.allows(inbound("hi", user="1"))
-    rules = AccessList.parse(" 1 , @Alice", "-100")
+    rules = AccessList.parse(users=" 1 , @Alice", chats="-100")
     assert rules.allows(inbound("hi", user="1"))
-    assert rules.allows(inbound("hi", user="2", reply_ref={"username": "alice"}))
+    assert rules.allows(inbound("hi", user="2", sender=SenderFacts(username="alice")))
     assert rules.allows(inbound("hi", user="3", chat="-100"))
     assert not rules.allows(inbound("hi", user="alice"))  # a display name is not a username
     assert not rules.allows(inbound("hi", user="3", chat="-200"))
