@@ -52,6 +52,10 @@ class Gateway:
             else:
                 self._intake[conv_id] = (lock, users - 1)
 
+    async def usable_models(self, matching: str = "") -> list[str]:
+        """Model ids an adapter may offer (menus, autocomplete): listed, over the context gate."""
+        return await self.core.usable_models(matching)
+
     async def notify(self, inbound: Inbound, text: str) -> None:
         """A fixed answer outside the model ("text only for now"): dedupe and access apply."""
         try:

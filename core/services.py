@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from core.config import Settings
+from core.interrupts import Interrupts
 from core.llm.base import ModelClient
 from core.llm.catalog import Catalog
+from core.llm.errors import ModelError
 from core.llm.factory import build_catalog
+from core.llm.gate import check_window
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -20,9 +23,10 @@ from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.pacing import ChatPacer
 from core.store.prefs import ModelChoices
-from core.store.stop_flags import StopFlags
 from core.store.usage import UsageCounters
-from core.types import ConversationKey, Inbound
+from core.types import ConversationKey, Inbound, Limits
+
+log = logging.getLogger(__name__)
 
 WINDOW_CACHE_SECONDS = 60.0
 
@@ -44,10 +48,8 @@ class Core:
     contexts: ContextLoader = field(init=False)
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
-    stops: StopFlags = field(init=False)
+    interrupts: Interrupts = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
-    # Replies streaming in this process, by conversation, so a local /stop acts at once.
-    local_stops: dict[str, asyncio.Event] = field(default_factory=dict)
     _windows: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -58,8 +60,8 @@ class Core:
         self.usage = UsageCounters(r, self.keys)
         self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
-        self.queue = ConversationQueue(r, s.redis_prefix)
-        self.stops = StopFlags(r, self.keys, ttl=s.session_ttl)
+        self.queue = ConversationQueue(r, self.keys)
+        self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.catalog = build_catalog(s, self.model, r, s.redis_prefix)  # shares its cache with the chain
 
     def bind(self, platform: PlatformBinding) -> None:
@@ -74,9 +76,10 @@ class Core:
     def conversation(self, inbound: Inbound) -> ConversationKey:
         return ConversationKey.for_inbound(inbound, self.settings.session_scope)
 
-    def pacer_for(self, inbound: Inbound, *, first_slot: tuple[float, int] | None = None) -> ChatPacer:
+    def pacer_for(self, inbound: Inbound, limits: Limits | None = None, *,
+                  first_slot: tuple[float, int] | None = None) -> ChatPacer:
         """The chat's shared update budget (first_slot: one already reserved with the context read)."""
-        limits = self.binding(inbound).limits_for(inbound)
+        limits = limits or self.binding(inbound).limits_for(inbound)
         key = self.keys.pace(inbound.platform, inbound.chat_id)
         return ChatPacer(self.redis, key, limits.min_edit_interval, first_slot=first_slot)
 
@@ -93,6 +96,18 @@ class Core:
         window = await self.catalog.window(model)
         self._windows[model] = (now + WINDOW_CACHE_SECONDS, window)
         return window
+
+    async def usable_models(self, matching: str = "") -> list[str]:
+        """Ids of the endpoint's models that pass the context gate and contain `matching`
+        (case-insensitive); empty when the list is unavailable (logged)."""
+        try:
+            models = await self.catalog.models()
+        except ModelError as exc:
+            log.warning("cannot list the endpoint's models: %s", exc)
+            return []
+        wanted = matching.strip().lower()
+        minimum = self.settings.min_context_tokens
+        return [m.id for m in models if wanted in m.id.lower() and check_window(m, minimum) is None]
 
     async def current_model(self, inbound: Inbound) -> str:
         return await self.choices.get(inbound.platform, inbound.user_id) or self.settings.model_name

@@ -61,7 +61,6 @@ class Limits:
 
     max_chars: int  # longest single message the platform accepts
     min_edit_interval: float  # seconds between updates to one chat (the per-chat budget)
-    can_edit: bool = True  # False: only the final text is sent (no streaming edits)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from bots.discord.inbound import (
 from bots.discord.menus import chosen_command
 from bots.discord.threads import can_thread, start_thread
 from core.gateway import Gateway
-from core.llm.errors import ModelError
-from core.llm.gate import check_window
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +70,12 @@ class Intake:
         await self._gateway.handle(inbound)
 
     async def model_names(self, current: str) -> list[str]:
-        core = self._gateway.core
         try:
             async with asyncio.timeout(AUTOCOMPLETE_BUDGET):
-                models = await core.catalog.models()
-        except (ModelError, TimeoutError) as exc:
-            log.info("no model suggestions: %s", exc)
+                return await self._gateway.usable_models(current)
+        except TimeoutError:
+            log.info("no model suggestions within %.0f s", AUTOCOMPLETE_BUDGET)
             return []
-        wanted = current.strip().lower()
-        minimum = core.settings.min_context_tokens
-        return [m.id for m in models if wanted in m.id.lower() and check_window(m, minimum) is None]
 
     async def _defer(self, interaction: discord.Interaction, *, ephemeral: bool) -> bool:
         """True when the token can carry the reply (deferred now, or by a first delivery)."""

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from core.outlet import PlatformRetryAfter
+from core.reply.retry_after import NetworkFailures
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_NETWORK_RETRIES = 5
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 # startStream answers these where the workspace, token or channel cannot stream at all.
 STREAMING_UNAVAILABLE = frozenset({
@@ -64,7 +64,7 @@ class Guard:
     """Wraps one reply's Web API calls; counts network failures across them."""
 
     def __init__(self) -> None:
-        self._failures = 0
+        self._failures = NetworkFailures("Slack")
 
     async def __call__(self, call: Awaitable[T]) -> T:
         try:
@@ -75,19 +75,11 @@ class Guard:
                 raise PlatformRetryAfter(wait) from None
             status = exc.response.status_code if exc.response is not None else 0
             if status >= 500:
-                self._retry_or_raise(exc)
+                self._failures.failed(exc)
             if error_code(exc) in CANNOT_POST:
                 raise CannotPost(error_code(exc)) from None
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self._retry_or_raise(exc)
-        self._failures = 0
+            self._failures.failed(exc)
+        self._failures.succeeded()
         return result
-
-    def _retry_or_raise(self, exc: Exception) -> NoReturn:
-        self._failures += 1
-        if self._failures > MAX_NETWORK_RETRIES:
-            raise exc
-        delay = min(2.0 ** self._failures, 30.0)
-        log.warning("Slack call failed (%s); retrying in %.0f s", exc, delay)
-        raise PlatformRetryAfter(delay) from None

@@ -12,13 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from bots.slack.target import CHANNEL, MESSAGE_TS, PLATFORM, RESPONSE_URL, TEAM, THREAD_TS
-from core.commands import COMMANDS
+from core.commands import COMMAND_NAMES
 from core.types import Inbound
 
 JSON = Mapping[str, Any]
 # Subtypes that still carry a person's words; edits, joins and bot posts are not questions.
 _USER_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
-_KNOWN = frozenset(name for c in COMMANDS for name in (c.name, *c.aliases))
 
 
 def strip_mentions(text: str, bot_user_id: str) -> str:
@@ -67,7 +66,7 @@ def command_text(text: str) -> str:
     if not words:
         return "/help"
     head = words.split(maxsplit=1)[0].lower().lstrip("/")
-    return f"/{words.lstrip('/')}" if head in _KNOWN else f"/ask {words}"
+    return f"/{words.lstrip('/')}" if head in COMMAND_NAMES else f"/ask {words}"
 
 
 def from_command(command: JSON) -> Inbound:

@@ -22,7 +22,8 @@ from bots.slack.formatting import markdown_blocks, to_mrkdwn
 from bots.slack.notices import Notices
 from bots.slack.status import ThinkingStatus
 from bots.slack.target import ReplyTarget
-from core.outlet import Outlet, PlatformRetryAfter
+from core.outlet import Outlet
+from core.reply.retry_after import attempt, until_done
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
 from core.types import Choice, Limits
@@ -64,30 +65,21 @@ class StreamOutlet:
 
     async def show(self, text: str) -> None:
         """One paced step; on a 429 the budget pauses and the next show carries the text."""
-        try:
-            if self._fallback is None and not self._halted:
-                await self._sync(text, final=False)
-                return
-        except PlatformRetryAfter as exc:
-            log.info("Slack asked to retry after %.1f s; merging text", exc.seconds)
-            await self._pacer.pause(exc.seconds)
-            return
-        except StreamingUnavailable:
-            pass
+        if self._fallback is None:
+            try:
+                await attempt(self._pacer, lambda: self._sync(text, final=False))
+            except StreamingUnavailable:
+                pass
         if self._fallback is not None:
             await self._fallback.show(self._rest(text))
 
     async def finish(self, text: str) -> None:
         """Delivers all of it and closes every stream; retries through 429s."""
-        while self._fallback is None and not self._halted:
+        if self._fallback is None:
             try:
-                await self._sync(text, final=True)
-                return
-            except PlatformRetryAfter as exc:
-                log.info("Slack asked to retry after %.1f s while finishing", exc.seconds)
-                await self._pacer.pause(exc.seconds)
+                await until_done(self._pacer, lambda: self._sync(text, final=True))
             except StreamingUnavailable:
-                break
+                pass
         if self._fallback is not None:
             await self._fallback.finish(self._rest(text))
 
@@ -95,6 +87,8 @@ class StreamOutlet:
         return "\n".join(split_pages(text, self.limits.max_chars)[self._handoff:])
 
     async def _sync(self, text: str, *, final: bool) -> None:
+        if self._halted:  # the user pressed Stop on the stream: nothing more is shown
+            return
         pages = split_pages(text, self.limits.max_chars)
         for index, page in enumerate(pages):
             complete = final or index < len(pages) - 1

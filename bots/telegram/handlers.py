@@ -12,16 +12,13 @@ from bots.telegram.addressing import BotIdentity
 from bots.telegram.inbound import from_callback, from_message
 from bots.telegram.keyboards import resolve
 from bots.telegram.ordering import ChatOrder
-from core.commands import COMMANDS
+from core.commands import COMMAND_NAMES
 from core.gateway import Gateway
-from core.llm.errors import ModelError
-from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
 TEXT_ONLY = "I can only read text for now. Send your question as a message (a photo's caption works too)."
 EXPIRED = "This button has expired. Send the command again."
-OUR_COMMANDS = frozenset(name for c in COMMANDS for name in (c.name, *c.aliases))
 
 
 async def identity(bot: Bot) -> BotIdentity:
@@ -42,15 +39,12 @@ class Intake:
         router.callback_query.register(self.on_callback)
         return router
 
-    def _allowed(self, inbound: Inbound) -> bool:
-        return self._gateway.core.binding(inbound).is_allowed(inbound)
-
     async def on_message(self, message: Message, bot: Bot, event_update: Update) -> None:
         await self._order.run(str(message.chat.id),
                               lambda: self._message(message, bot, event_update.update_id))
 
     async def _message(self, message: Message, bot: Bot, update_id: int) -> None:
-        received = from_message(message, update_id, await identity(bot), OUR_COMMANDS)
+        received = from_message(message, update_id, await identity(bot), COMMAND_NAMES)
         if received is None:
             return
         inbound = received.inbound
@@ -76,9 +70,4 @@ class Intake:
             await self._gateway.handle(inbound)
 
     async def _model_commands(self) -> list[str]:
-        try:
-            models = await self._gateway.core.catalog.models()
-        except ModelError as exc:
-            log.warning("cannot list models to read a button: %s", exc)
-            return []
-        return [f"/model {m.id}" for m in models]
+        return [f"/model {model}" for model in await self._gateway.usable_models()]

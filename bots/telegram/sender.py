@@ -33,6 +33,7 @@ from bots.telegram.errors import (
 from bots.telegram.formatting import MAX_TEXT, Body, formatted, plain
 from bots.telegram.inbound import REPLY_TO
 from core.outlet import PlatformRetryAfter
+from core.reply.retry_after import NetworkFailures
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
 from core.types import Inbound
@@ -40,7 +41,6 @@ from core.types import Inbound
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_NETWORK_RETRIES = 5
 
 
 def _body(text: str, styled: bool) -> Body:
@@ -57,7 +57,7 @@ class ChatSender:
         reply_to = inbound.reply_route.get(REPLY_TO) if quote else None
         self._reply_to = int(reply_to) if reply_to else None  # the first message quotes it
         self._pacer = pacer
-        self._failures = 0
+        self._failures = NetworkFailures("Telegram")
         self._shown: dict[int, Body] = {}
 
     async def send(self, text: str, *, styled: bool,
@@ -149,11 +149,6 @@ class ChatSender:
         except TelegramRetryAfter as exc:
             raise PlatformRetryAfter(float(exc.retry_after)) from None
         except (TelegramNetworkError, TelegramServerError) as exc:
-            self._failures += 1
-            if self._failures > MAX_NETWORK_RETRIES:
-                raise
-            delay = min(2.0 ** self._failures, 30.0)
-            log.warning("Telegram call failed (%s); retrying in %.0f s", exc, delay)
-            raise PlatformRetryAfter(delay) from None
-        self._failures = 0
+            self._failures.failed(exc)
+        self._failures.succeeded()
         return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.commands.ask import ASK
-from core.commands.base import Command, CommandContext, parse_command
+from core.commands.base import Command, CommandContext, ParsedCommand, parse_command
 from core.commands.help import help_text, make_help
 from core.commands.model import MODEL
 from core.commands.reset import RESET, STOP
@@ -16,20 +16,18 @@ COMMANDS: list[Command] = []
 HELP, START = make_help(COMMANDS)  # /help reads the list when it runs, so it lists itself too
 COMMANDS.extend([START, HELP, ASK, MODEL, RESET, STOP, USAGE])
 _BY_NAME: dict[str, Command] = {alias: c for c in COMMANDS for alias in (c.name, *c.aliases)}
+COMMAND_NAMES = frozenset(_BY_NAME)  # every name and alias, as adapters recognise commands
 
 
 def find(name: str) -> Command | None:
     return _BY_NAME.get(name)
 
 
-async def dispatch(core: Core, inbound: Inbound, outlet: Outlet) -> str | None:
+async def dispatch(core: Core, inbound: Inbound, outlet: Outlet, parsed: ParsedCommand) -> str | None:
     """Run the command the message names; unknown names get one short line.
 
     Returns text to answer as a chat message (only /ask does), else None.
     """
-    parsed = parse_command(inbound.text)
-    if parsed is None:
-        return inbound.text
     command = find(parsed.name)
     if command is None:
         known = " ".join("/" + c.name for c in COMMANDS)
@@ -38,4 +36,4 @@ async def dispatch(core: Core, inbound: Inbound, outlet: Outlet) -> str | None:
     return await command.handler(CommandContext(core, inbound, outlet, parsed.args))
 
 
-__all__ = ["COMMANDS", "Command", "CommandContext", "dispatch", "find", "help_text", "parse_command"]
+__all__ = ["COMMANDS", "COMMAND_NAMES", "Command", "CommandContext", "dispatch", "find", "help_text", "parse_command"]

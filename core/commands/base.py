@@ -42,8 +42,7 @@ def parse_command(text: str) -> ParsedCommand | None:
     stripped = text.strip()
     if not stripped.startswith("/") or stripped.startswith("//") or len(stripped) < 2:
         return None
-    head, _, rest = stripped[1:].partition(" ")
-    head = head.split("\n", 1)[0]
+    head = stripped[1:].split(" ", 1)[0].split("\n", 1)[0]
     name = head.split("@", 1)[0].lower()
     if not name or not name.replace("_", "").isalnum():
         return None

@@ -5,23 +5,15 @@ from __future__ import annotations
 from core.commands.base import Command, CommandContext
 
 
-def _signal_local(ctx: CommandContext) -> None:
-    event = ctx.core.local_stops.get(str(ctx.core.conversation(ctx.inbound)))
-    if event is not None:
-        event.set()
-
-
 async def reset(ctx: CommandContext) -> None:
     conv = ctx.core.conversation(ctx.inbound)
-    await ctx.core.stops.bump(conv, reset=True)  # a reply still streaming is stopped and not stored
-    _signal_local(ctx)
+    await ctx.core.interrupts.stop(conv, reset=True)  # a reply still streaming is stopped and not stored
     await ctx.core.history.clear(conv)
     await ctx.outlet.notice("Memory cleared. The next message starts a new conversation.")
 
 
 async def stop(ctx: CommandContext) -> None:
-    await ctx.core.stops.bump(ctx.core.conversation(ctx.inbound), reset=False)
-    _signal_local(ctx)
+    await ctx.core.interrupts.stop(ctx.core.conversation(ctx.inbound), reset=False)
     await ctx.outlet.notice("Stopping the current reply, if there is one.")
 
 

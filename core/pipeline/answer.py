@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -22,11 +21,12 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     """Stream the reply; the caller stores the returned exchange as it acknowledges the message."""
     settings = core.settings
     conv = core.conversation(inbound)
-    limits = core.binding(inbound).limits_for(inbound)
+    binding = core.binding(inbound)
+    limits = binding.limits_for(inbound)
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
                                    limits.min_edit_interval)
-    pacer = core.pacer_for(inbound, first_slot=ctx.first_slot)
-    outlet = core.outlet_for(inbound, pacer)
+    pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
+    outlet = binding.outlet_for(inbound, pacer)
     model = ctx.model_choice or settings.model_name
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
@@ -51,16 +51,10 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         max_tokens=settings.reply_reserve_tokens,
     )
 
-    async def stop_requested() -> bool:
-        return (await core.stops.snapshot(conv)).stops != ctx.marks.stops
-
     started = time.time()
-    stop_signal = core.local_stops.setdefault(str(conv), asyncio.Event())
-    try:
-        stream = ReplyStream(outlet, stop_requested=stop_requested, stop_signal=stop_signal, pacer=pacer)
+    with core.interrupts.watch(conv, ctx.marks) as watch:
+        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer)
         outcome = await stream.run(core.model.stream(request))
-    finally:
-        core.local_stops.pop(str(conv), None)
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)
     if not outcome.text.strip():

@@ -10,7 +10,8 @@ from core.types import Inbound
 
 
 async def commands(inbound: Inbound, core: Core) -> Inbound | None:
-    if parse_command(inbound.text) is None:
+    parsed = parse_command(inbound.text)
+    if parsed is None:
         return inbound
-    text = await dispatch(core, inbound, core.outlet_for(inbound))
+    text = await dispatch(core, inbound, core.outlet_for(inbound), parsed)
     return dataclasses.replace(inbound, text=text) if text else None

@@ -50,8 +50,6 @@ class PagedOutlet:
 
     async def show(self, text: str) -> None:
         """One paced attempt; on a 429 the budget pauses and the next show carries the text."""
-        if not self.limits.can_edit:
-            return
         pages = split_pages(text, self.limits.max_chars)
         await attempt(self._pacer, lambda: self._sync(pages, final=False))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import NoReturn
 
 from core.outlet import PlatformRetryAfter
 from core.store.pacing import ChatPacer
@@ -41,3 +42,28 @@ def paced(pacer: ChatPacer, call: Call) -> Call:
         await call()
 
     return run
+
+
+MAX_NETWORK_RETRIES = 5
+
+
+class NetworkFailures:
+    """One reply's consecutive network failures (or 5xx): each pauses the chat briefly, like a 429
+    (2, 4, 8 ... 30 s), until too many in a row, when the error goes up to the caller."""
+
+    def __init__(self, platform: str, *, limit: int = MAX_NETWORK_RETRIES) -> None:
+        self._platform = platform
+        self._limit = limit
+        self._count = 0
+
+    def failed(self, exc: BaseException) -> NoReturn:
+        """Raises PlatformRetryAfter with the next wait, or `exc` itself once past the limit."""
+        self._count += 1
+        if self._count > self._limit:
+            raise exc
+        delay = min(2.0**self._count, 30.0)
+        log.warning("%s call failed (%s); retrying in %.0f s", self._platform, exc, delay)
+        raise PlatformRetryAfter(delay) from None
+
+    def succeeded(self) -> None:
+        self._count = 0

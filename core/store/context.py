@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from core.interrupts import StopMarks
 from core.store.keys import Keys
 from core.store.pacing import RESERVE_SCRIPT
-from core.store.stop_flags import StopMarks
 from core.types import ConversationKey, Turn
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from core.store.keys import Keys
+
 # KEYS: queue, lock, active-set. ARGV: payload, token, lease ms, conversation id.
 # Returns the queue's head when the caller took the lock (it answers that first), else false.
 _ENQUEUE = """
@@ -85,18 +87,18 @@ class Next:
 
 
 class ConversationQueue:
-    def __init__(self, redis: Redis, prefix: str, *, lease_ms: int = 30_000) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, lease_ms: int = 30_000) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys_of = keys
         self.lease_ms = lease_ms
-        self._active = f"{prefix}queues:active"
+        self._active = keys.active_queues()
         self._enqueue = redis.register_script(_ENQUEUE)
         self._next = redis.register_script(_NEXT)
         self._renew = redis.register_script(_RENEW)
         self._adopt = redis.register_script(_ADOPT)
 
     def _keys(self, conv_id: str) -> list[str]:
-        return [f"{self._prefix}queue:{conv_id}", f"{self._prefix}lock:{conv_id}", self._active]
+        return [self._keys_of.queue(conv_id), self._keys_of.lock(conv_id), self._active]
 
     @staticmethod
     def new_token() -> str:
@@ -116,7 +118,7 @@ class ConversationQueue:
             args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
                      exchange.input_tokens, exchange.output_tokens, *exchange.turns]
         else:
-            keys += [f"{self._prefix}unused"] * 3  # the script declares six keys either way
+            keys += [self._keys_of.prefix + "unused"] * 3  # the script declares six keys either way
         res = await self._next(keys=keys, args=args)
         status = int(res[0])
         if status == 1:

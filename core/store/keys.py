@@ -6,22 +6,29 @@ from dataclasses import dataclass
 
 from core.types import ConversationKey
 
+# A conversation is named by its ConversationKey or that key's string form (queues carry the string).
+Conversation = ConversationKey | str
+
 
 @dataclass(frozen=True)
 class Keys:
     prefix: str
 
-    def history(self, conv: ConversationKey) -> str:
+    def history(self, conv: Conversation) -> str:
         return f"{self.prefix}hist:{conv}"
 
-    def queue(self, conv: ConversationKey) -> str:
+    def queue(self, conv: Conversation) -> str:
         return f"{self.prefix}queue:{conv}"
 
-    def lock(self, conv: ConversationKey) -> str:
+    def lock(self, conv: Conversation) -> str:
         return f"{self.prefix}lock:{conv}"
 
-    def stop(self, conv: ConversationKey) -> str:
+    def stop(self, conv: Conversation) -> str:
         return f"{self.prefix}stop:{conv}"
+
+    def active_queues(self) -> str:
+        """The conversations with queued messages (the sweeper looks for orphans among them)."""
+        return f"{self.prefix}queues:active"
 
     def model_choice(self, platform: str, user_id: str) -> str:
         return f"{self.prefix}model:{platform}:{user_id}"

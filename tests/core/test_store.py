@@ -29,7 +29,7 @@ async def _history(loader: ContextLoader) -> list[Turn]:
 
 async def test_history_is_stored_in_order_capped_and_its_ttl_slides_on_read(redis: Redis, prefix: str) -> None:
     keys = Keys(prefix)
-    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     loader = ContextLoader(redis, keys, history_ttl=100)
     for i in range(3):
         await queue.push("c", f"m{i}", "tok")
@@ -72,7 +72,7 @@ async def test_dedupe_says_first_time_exactly_once(redis: Redis, prefix: str) ->
 
 
 async def test_queue_hands_out_messages_in_order_and_releases_when_drained(redis: Redis, prefix: str) -> None:
-    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     assert await queue.push("c", "m1", "tokA")  # first pusher holds the lock
     assert not await queue.push("c", "m2", "tokB")  # second only queues
     first = await queue.next("c", "tokA", ack=False)
@@ -86,7 +86,7 @@ async def test_queue_hands_out_messages_in_order_and_releases_when_drained(redis
 
 
 async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> None:
-    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     await queue.push("c", "m1", "tokA")
     await redis.set(f"{prefix}lock:c", "tokOther")  # the lease expired and someone adopted it
     nxt = await queue.next("c", "tokA", ack=False)
@@ -97,7 +97,7 @@ async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> 
 
 async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: Redis, prefix: str) -> None:
     keys = Keys(prefix)
-    queue = ConversationQueue(redis, prefix, lease_ms=5000)
+    queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     turns = (Turn("user", "q", 1.0, 2), Turn("assistant", "a", 2.0, 2))
 
     await queue.push("c", "m1", "tok")
