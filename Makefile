@@ -23,8 +23,9 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check core bots tests bench
+	$(BIN)/ruff check core bots switchboard tests bench
 	$(BIN)/mypy
+	$(BIN)/vulture core bots switchboard vulture_whitelist.py --min-confidence 60
 
 bench: $(STAMP)
 	@$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,bench]"

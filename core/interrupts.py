@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from redis.asyncio import Redis
 
@@ -41,7 +40,7 @@ class ReplyWatch:
     def __enter__(self) -> ReplyWatch:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, *_: object) -> None:
         if self._interrupts is not None:
             self._interrupts.forget(self._conv, self)
 

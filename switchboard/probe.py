@@ -60,7 +60,6 @@ class EndpointProbe:
         self._first_token = first_token_timeout
         self._listed: list[ModelInfo] | None = None
         self.last_error: ModelError | None = None  # the failure behind the latest problem finding
-        self.answered_mode: WireMode | None = None  # which API mode the test message used
 
     async def models(self) -> tuple[list[ModelInfo] | None, Finding]:
         """The model list (None when it cannot be had) and what happened."""
@@ -124,7 +123,6 @@ class EndpointProbe:
                 if self.mode != "auto" and err.kind is ModelErrorKind.AUTH:
                     return await self._wrong_mode(request, err)  # maybe the right key, wrong headers
                 return await self.explain(err)
-            self.answered_mode = mode
             return ok(f"test message answered in {seconds:.1f} s via the {mode} API: {text.strip()[:40]!r}")
         return await self._wrong_mode(request, ModelError(ModelErrorKind.NO_ROUTE, "no API path answered"))
 

@@ -14,7 +14,6 @@ from slackify_markdown import slackify_markdown
 
 log = logging.getLogger(__name__)
 
-MARKDOWN_BLOCK_MAX = 12_000  # a markdown block, and markdown_text of one stream call
 SECTION_MAX = 3_000  # a section block's text
 Block = dict[str, Any]
 
