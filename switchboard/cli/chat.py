@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
 from bots.console import ConsoleAdapter
 from core.config import Settings, load_or_exit
-from core.errors import StartupError
 from switchboard.assembly import assembled
-from switchboard.cli.common import need_model, setup_logging
+from switchboard.cli.common import need_model, run_until_done, setup_logging
 
 
 async def talk(settings: Settings, user: str) -> None:
@@ -22,13 +20,7 @@ async def talk(settings: Settings, user: str) -> None:
 
 def start_chat(settings: Settings, user: str) -> None:
     """Runs the chat until EOF; a start-up problem is one line and exit code 1."""
-    try:
-        asyncio.run(talk(settings, user))
-    except StartupError as exc:
-        typer.echo(f"switchboard: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        pass
+    run_until_done(talk(settings, user))
 
 
 def chat(user: Annotated[str, typer.Option("--user", "-u", help="Whose memory to use.")] = "console") -> None:

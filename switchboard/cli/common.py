@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from core.config import Settings, load_or_exit
+from core.errors import StartupError
 from switchboard.wizard import Answers
 
 
@@ -39,6 +41,18 @@ def need_model(settings: Settings) -> Settings:
         )
         raise typer.Exit(2)
     return settings
+
+
+def run_until_done(main: Coroutine[Any, Any, None], *, fast_loop: bool = False) -> None:
+    """Runs a gateway to its end: a start-up problem is one line and exit code 1, Ctrl-C a quiet stop."""
+    try:
+        with asyncio.Runner(loop_factory=loop_factory() if fast_loop else None) as runner:
+            runner.run(main)
+    except StartupError as exc:
+        typer.echo(f"switchboard: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -11,11 +11,10 @@ import typer
 
 from bots.registry import SPECS, Configured, configured, incomplete
 from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_exit
-from core.errors import StartupError
 from core.loop_monitor import LoopLagMonitor
 from switchboard.assembly import Running, assembled
 from switchboard.cli.chat import start_chat
-from switchboard.cli.common import loop_factory, need_model, setup_logging
+from switchboard.cli.common import need_model, run_until_done, setup_logging
 
 README_PLATFORMS = "README.md#platforms"
 
@@ -75,11 +74,4 @@ def run() -> None:
             raise typer.Exit(1)
         start_chat(settings, "console")
         return
-    try:
-        with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            runner.run(serve(settings, platforms))
-    except StartupError as exc:
-        typer.echo(f"switchboard: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        pass
+    run_until_done(serve(settings, platforms), fast_loop=True)
