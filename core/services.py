@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from core.config import Settings
-from core.llm.base import ModelClient
 from core.llm.catalog import Catalog
-from core.llm.factory import build_catalog
+from core.llm.failover import FailoverChain
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -24,8 +22,6 @@ from core.store.stop_flags import StopFlags
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Inbound
 
-WINDOW_CACHE_SECONDS = 60.0
-
 
 class UnknownPlatform(LookupError):
     pass
@@ -35,7 +31,7 @@ class UnknownPlatform(LookupError):
 class Core:
     settings: Settings
     redis: Redis
-    model: ModelClient
+    model: FailoverChain
     keys: Keys = field(init=False)
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)
@@ -48,7 +44,6 @@ class Core:
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
     # Replies streaming in this process, by conversation, so a local /stop acts at once.
     local_stops: dict[str, asyncio.Event] = field(default_factory=dict)
-    _windows: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s, r = self.settings, self.redis
@@ -60,7 +55,7 @@ class Core:
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, s.redis_prefix)
         self.stops = StopFlags(r, self.keys, ttl=s.session_ttl)
-        self.catalog = build_catalog(s, self.model, r, s.redis_prefix)  # shares its cache with the chain
+        self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform
@@ -85,14 +80,8 @@ class Core:
         return self.binding(inbound).outlet_for(inbound, pacer or self.pacer_for(inbound))
 
     async def model_window(self, model: str) -> int | None:
-        """The catalog's window for a model, remembered in-process for a minute (hot path)."""
-        now = time.monotonic()
-        cached = self._windows.get(model)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        window = await self.catalog.window(model)
-        self._windows[model] = (now + WINDOW_CACHE_SECONDS, window)
-        return window
+        """The catalog's window for a model (remembered in-process for a minute there: hot path)."""
+        return await self.catalog.window(model)
 
     async def current_model(self, inbound: Inbound) -> str:
         return await self.choices.get(inbound.platform, inbound.user_id) or self.settings.model_name
