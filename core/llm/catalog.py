@@ -44,6 +44,12 @@ def learned_key(prefix: str, base_url: str) -> str:
     return f"{prefix}llm:learned_window:{endpoint_id(base_url)}"
 
 
+async def learned_windows(redis: Redis, prefix: str, base_url: str) -> dict[str, int]:
+    """Every window learned from one endpoint's context errors, by model."""
+    raw = await redis.hgetall(learned_key(prefix, base_url))
+    return {_text(k): int(v) for k, v in raw.items()}
+
+
 def effective_window(stated: int | None, learned: int | None) -> int | None:
     """The configured or listed window, capped by what a context error taught us."""
     if stated and learned:
@@ -74,6 +80,7 @@ class Catalog:
         self._client = client
         self._redis = redis
         self._key = f"{prefix}llm:catalog:{endpoint_id(client.base_url)}"
+        self._prefix = prefix
         self._learned_key = learned_key(prefix, client.base_url)
         self._ttl = ttl
         self._override = window_override
@@ -95,7 +102,7 @@ class Catalog:
         """The list with the windows every part of Switchboard uses (override, learned).
         Raises ModelError when the endpoint cannot be listed."""
         listed = await self.listed(refresh=refresh)
-        learned = {_text(k): int(v) for k, v in (await self._redis.hgetall(self._learned_key)).items()}
+        learned = await learned_windows(self._redis, self._prefix, self._client.base_url)
         return [replace(m, context_window=self._window(m.context_window, learned.get(m.id))) for m in listed]
 
     def _window(self, listed: int | None, learned: int | None) -> int | None:
