@@ -156,3 +156,15 @@ async def test_start_up_says_why_a_window_is_unknown(
     [warning] = [r.getMessage() for r in caplog.records if r.name == "switchboard.assembly"]
     assert warning.startswith("The endpoint's models could not be listed (")
     assert "does not say" not in warning
+
+
+async def test_a_first_message_over_a_learned_window_is_too_long_not_a_long_conversation(
+    make_settings: Callable[..., Settings], redis: Redis, platform: MemoryPlatform, model_server: FakeModelServer
+) -> None:
+    async with running(make_settings(max_input_chars=300000), redis, platform) as gateway:
+        await gateway.core.catalog.learn_window("fake-large", 65536)
+        await say(gateway, "w" * 250000)
+    [notice] = [n.text for n in platform.notices]
+    assert notice == ("Your message is too long for fake-large: about 62,504 tokens, and the model takes 65,536 "
+                      "in all, its answer included. Please shorten it.")
+    assert model_server.chat_requests() == []
