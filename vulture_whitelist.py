@@ -28,3 +28,4 @@ UnlimitedPacer  # the outlet tests' pacer with no budget
 user_name  # Inbound.user_name: shown to the operator where a person is named (pairing, stats)
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
+ModelClient  # core/llm/base.py: the interface the chain and every wire client implement

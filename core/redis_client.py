@@ -12,6 +12,8 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 log = logging.getLogger(__name__)
 
+EMBEDDED_DB = "switchboard.rdb"  # the embedded server's data file, under DATA_DIR
+
 
 @dataclass
 class RedisHandle:
@@ -53,7 +55,7 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None
         return RedisHandle(client, None, where=where)
-    db_file = (data_dir / "switchboard.rdb").resolve()
+    db_file = (data_dir / EMBEDDED_DB).resolve()
     embedded = await asyncio.to_thread(_start_embedded, db_file)
     pool = BlockingConnectionPool.from_url(f"unix://{embedded.socket_file}", max_connections=max_connections,
                                            timeout=30, driver_info=None)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from core.config import Settings
 from core.interrupts import Interrupts
-from core.llm.base import ModelClient
 from core.llm.catalog import Catalog
 from core.llm.errors import ModelError
-from core.llm.factory import build_catalog
+from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
@@ -28,8 +26,6 @@ from core.types import ConversationKey, Inbound, Limits
 
 log = logging.getLogger(__name__)
 
-WINDOW_CACHE_SECONDS = 60.0
-
 
 class UnknownPlatform(LookupError):
     pass
@@ -39,7 +35,7 @@ class UnknownPlatform(LookupError):
 class Core:
     settings: Settings
     redis: Redis
-    model: ModelClient
+    model: FailoverChain
     keys: Keys = field(init=False)
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)
@@ -50,7 +46,6 @@ class Core:
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
-    _windows: dict[str, tuple[float, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s, r = self.settings, self.redis
@@ -62,7 +57,7 @@ class Core:
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
-        self.catalog = build_catalog(s, self.model, r, s.redis_prefix)  # shares its cache with the chain
+        self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform
@@ -88,14 +83,8 @@ class Core:
         return self.binding(inbound).outlet_for(inbound, pacer or self.pacer_for(inbound))
 
     async def model_window(self, model: str) -> int | None:
-        """The catalog's window for a model, remembered in-process for a minute (hot path)."""
-        now = time.monotonic()
-        cached = self._windows.get(model)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        window = await self.catalog.window(model)
-        self._windows[model] = (now + WINDOW_CACHE_SECONDS, window)
-        return window
+        """The catalog's window for a model (remembered in-process for a minute there: hot path)."""
+        return await self.catalog.window(model)
 
     async def usable_models(self, matching: str = "") -> list[str]:
         """Ids of the endpoint's models that pass the context gate and contain `matching`

@@ -39,15 +39,35 @@ class Running:
 
 
 async def check_default_model(core: Core) -> None:
-    """The 64K gate at start-up: a too-small default model stops the gateway with the numbers."""
+    """The 64K gate at start-up: a too-small default model stops the gateway with the numbers.
+    Its window comes from the first endpoint that knows it (the primary may be down)."""
     settings = core.settings
-    info = ModelInfo(settings.model_name, await core.catalog.window(settings.model_name))
+    model = settings.model_name
+    if not model:
+        return
+    info = ModelInfo(model, await core.model.window(model))
     refusal = check_window(info, settings.min_context_tokens)
     if refusal:
         raise StartupError(f"{refusal} Set MODEL_NAME to a larger model (see `switchboard model`).")
-    warning = window_warning(info, settings.min_context_tokens)
-    if warning:
-        log.warning(warning)
+    if info.context_window is None:
+        why, detail = await core.catalog.unknown_because(model)
+        log.warning(window_warning(info, settings.min_context_tokens, why, detail))
+
+
+async def check_fallbacks(core: Core) -> None:
+    """The same gate for every fallback target (MODEL_FALLBACKS, endpoints.toml): one under the
+    minimum stops the gateway with the numbers (the chain would never use it anyway)."""
+    settings = core.settings
+    for target in core.model.targets_for(settings.model_name):
+        if target.endpoint.name == "primary" and target.model == settings.model_name:
+            continue  # the default model: check_default_model's
+        info = ModelInfo(target.model, await target.endpoint.catalog.window(target.model))
+        refusal = check_window(info, settings.min_context_tokens)
+        if refusal:
+            where = "MODEL_FALLBACKS" if target.endpoint.name == "primary" else \
+                f"endpoints.toml [{target.endpoint.name}]"
+            raise StartupError(f"Fallback {target.model} in {where}: {refusal} "
+                               f"Remove it from {where}, or name a larger model there.")
 
 
 async def _redis(settings: Settings, given: Redis | None) -> RedisHandle:
@@ -77,6 +97,7 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
         web = WebServer(settings.http_host, settings.http_port)
         try:
             await check_default_model(core)
+            await check_fallbacks(core)
             for adapter in adapters:
                 core.bind(adapter)
             await start_all(adapters, gateway, web)

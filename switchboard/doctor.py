@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
+from redis.asyncio import Redis
 
 from core.config import Settings
+from core.llm.catalog import learned_windows
 from core.llm.endpoints import EndpointsFileError, EndpointSpec
 from core.llm.factory import extra_endpoints, fallback_models
 from core.llm.urls import safe_url
@@ -19,13 +21,15 @@ class Report:
     problems: int
 
 
-def _probe(http: httpx.AsyncClient, spec: EndpointSpec, settings: Settings, primary: bool) -> EndpointProbe:
+async def _probe(http: httpx.AsyncClient, spec: EndpointSpec, settings: Settings, primary: bool,
+                 redis: Redis | None) -> EndpointProbe:
+    learned = await learned_windows(redis, settings.redis_prefix, spec.base_url) if redis is not None else {}
     names = ("MODEL_BASE_URL", "MODEL_API_KEY", "MODEL_API_MODE") if primary else \
         (f"base_url of [{spec.name}] in endpoints.toml", f"the api_key of [{spec.name}] in endpoints.toml",
          f"api_mode of [{spec.name}] in endpoints.toml")
     return EndpointProbe(http, spec.base_url, spec.api_key, spec.api_mode, url_setting=names[0],
                          key_setting=names[1], mode_setting=names[2],
-                         first_token_timeout=min(settings.model_first_token_timeout, 60.0))
+                         first_token_timeout=min(settings.model_first_token_timeout, 60.0), learned=learned)
 
 
 async def _check_endpoint(probe: EndpointProbe, label: str, models: list[str], minimum: int,
@@ -47,8 +51,9 @@ async def _check_endpoint(probe: EndpointProbe, label: str, models: list[str], m
     return findings
 
 
-async def diagnose(settings: Settings, http: httpx.AsyncClient) -> Report:
-    """Check the primary endpoint (MODEL_NAME and MODEL_FALLBACKS) and each endpoints.toml entry."""
+async def diagnose(settings: Settings, http: httpx.AsyncClient, redis: Redis | None = None) -> Report:
+    """Check the primary endpoint (MODEL_NAME and MODEL_FALLBACKS) and each endpoints.toml entry.
+    With the gateway's Redis, windows it learned from context errors count as it counts them."""
     findings: list[tuple[str, Finding]] = []
     if not settings.model_base_url:
         findings.append(("primary", problem("MODEL_BASE_URL is not set", "run `switchboard model`")))
@@ -56,7 +61,7 @@ async def diagnose(settings: Settings, http: httpx.AsyncClient) -> Report:
         primary = EndpointSpec("primary", settings.model_base_url, settings.model_api_key.get_secret_value(),
                                settings.model_api_mode, ())
         models = [settings.model_name, *fallback_models(settings)]
-        findings += await _check_endpoint(_probe(http, primary, settings, True), "primary", models,
+        findings += await _check_endpoint(await _probe(http, primary, settings, True, redis), "primary", models,
                                           settings.min_context_tokens, settings.model_context_window)
     try:
         extras = extra_endpoints(settings)
@@ -64,7 +69,7 @@ async def diagnose(settings: Settings, http: httpx.AsyncClient) -> Report:
         findings.append(("endpoints.toml", problem(str(exc), "fix the file (see docs/model-endpoints.md)")))
         extras = []
     for spec in extras:
-        findings += await _check_endpoint(_probe(http, spec, settings, False), f"[{spec.name}]",
+        findings += await _check_endpoint(await _probe(http, spec, settings, False, redis), f"[{spec.name}]",
                                           list(spec.models), settings.min_context_tokens, spec.context_window)
     problems = sum(f.problem for _, f in findings)
     lines = [f.line(subject) for subject, f in findings]

@@ -5,16 +5,18 @@ Each answer is a `Finding` that already says how to fix what it found."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 
 from core.llm.autodetect import v1_hint, wire_client
 from core.llm.base import ApiMode, ChatMessage, ModelInfo, ModelRequest, TextDelta
+from core.llm.catalog import effective_window
 from core.llm.deadlines import with_deadlines
 from core.llm.errors import ModelError, ModelErrorKind
-from core.llm.gate import check_window, tokens_k, window_warning
-from core.llm.suggest import closest
+from core.llm.gate import Unknown, check_window, tokens_k, window_warning
+from core.llm.suggest import closest_usable
 from core.llm.urls import WIRE_MODES, WireMode, mode_from_url, safe_url
 
 TEST_PROMPT = "Reply with the single word: ok"
@@ -51,7 +53,8 @@ class EndpointProbe:
 
     def __init__(self, http: httpx.AsyncClient, base_url: str, api_key: str, mode: ApiMode, *,
                  url_setting: str = "MODEL_BASE_URL", key_setting: str = "MODEL_API_KEY",
-                 mode_setting: str = "MODEL_API_MODE", first_token_timeout: float = 60.0) -> None:
+                 mode_setting: str = "MODEL_API_MODE", first_token_timeout: float = 60.0,
+                 learned: Mapping[str, int] | None = None) -> None:
         self.base_url = base_url
         self.mode = mode
         self._http = http
@@ -60,6 +63,7 @@ class EndpointProbe:
         self._first_token = first_token_timeout
         self._listed: list[ModelInfo] | None = None
         self.last_error: ModelError | None = None  # the failure behind the latest problem finding
+        self._learned = learned or {}  # windows the gateway learned from this endpoint's context errors
 
     async def models(self) -> tuple[list[ModelInfo] | None, Finding]:
         """The model list (None when it cannot be had) and what happened."""
@@ -81,19 +85,21 @@ class EndpointProbe:
         return self._listed, ok(f"{len(self._listed)} models listed")
 
     async def check_model(self, model: str, minimum: int, override: int | None) -> list[Finding]:
-        """Is `model` listed, and is its window at least `minimum`?"""
+        """Is `model` listed, and is its window (as the gateway will use it) at least `minimum`?"""
         url_setting, _, _ = self._settings
         if not model:
             return [problem("no model is configured", "set MODEL_NAME, or run `switchboard model` to pick one")]
         listed, _ = await self.models()
-        info = ModelInfo(model, override)
+        stated = override
         if listed:
             found = next((m for m in listed if m.id == model), None)
             if found is None:
-                near = closest(model, [m.id for m in listed])
+                near = closest_usable(model, listed, minimum)
                 fix = f"use one of: {', '.join(near)}" if near else f"pick a model {url_setting} lists"
                 return [problem(f"model {model!r} not found on the endpoint", fix)]
-            info = ModelInfo(model, override or found.context_window)
+            stated = override or found.context_window
+        learned = self._learned.get(model)
+        info = ModelInfo(model, effective_window(stated, learned))
         refusal = check_window(info, minimum)
         if refusal:
             bigger = [m.id for m in listed or [] if m.context_window and m.context_window >= minimum]
@@ -101,11 +107,17 @@ class EndpointProbe:
                 "pick a larger model, or raise the server's context (vLLM --max-model-len, llama.cpp -c, " \
                 "Ollama num_ctx)"
             return [problem(refusal, fix)]
-        warning = window_warning(info, minimum)
+        why = Unknown.NOT_SAID if listed else Unknown.NO_LIST
+        detail = self.last_error.detail if self.last_error and not listed else ""
+        warning = window_warning(info, minimum, why, detail)
         if warning:
             return [Finding("warn", warning)]
         assert info.context_window is not None
-        return [ok(f"context window {tokens_k(info.context_window)} tokens")]
+        text = f"context window {tokens_k(info.context_window)} tokens"
+        if learned is not None and info.context_window == learned and learned != stated:
+            said = f"; the endpoint says {tokens_k(stated)}" if stated else ""
+            text += f" (learned from the endpoint's context error{said})"
+        return [ok(text)]
 
     async def test_message(self, model: str) -> Finding:
         """Send one short message in the configured mode; on a missing path, find the right mode."""
@@ -123,6 +135,10 @@ class EndpointProbe:
                 if self.mode != "auto" and err.kind is ModelErrorKind.AUTH:
                     return await self._wrong_mode(request, err)  # maybe the right key, wrong headers
                 return await self.explain(err)
+            if not text.strip():
+                return Finding("warn", f"the test message came back empty ({seconds:.1f} s, {mode} API)",
+                               "check the server's log: an empty answer often means a broken chat template "
+                               "or a prompt over the server's context")
             return ok(f"test message answered in {seconds:.1f} s via the {mode} API: {text.strip()[:40]!r}")
         return await self._wrong_mode(request, ModelError(ModelErrorKind.NO_ROUTE, "no API path answered"))
 

@@ -16,8 +16,8 @@ import httpx
 from core.llm.autodetect import v1_hint, wire_client
 from core.llm.base import ApiMode, ModelInfo
 from core.llm.errors import ModelErrorKind
-from core.llm.gate import check_window, tokens_k, window_warning
-from core.llm.suggest import closest
+from core.llm.gate import Unknown, check_window, tokens_k, window_warning
+from core.llm.suggest import closest_usable
 from switchboard.probe import EndpointProbe
 
 MODES = ("auto", "chat", "responses", "anthropic")
@@ -51,11 +51,14 @@ class Answers:
 
 
 class Wizard:
-    def __init__(self, prompter: Prompter, http: httpx.AsyncClient, *, minimum: int, current: Answers) -> None:
+    def __init__(self, prompter: Prompter, http: httpx.AsyncClient, *, minimum: int, current: Answers,
+                 window_override: int | None = None) -> None:
         self._p = prompter
         self._http = http
         self._minimum = minimum
         self._current = current
+        self._override = window_override  # MODEL_CONTEXT_WINDOW: chat and doctor will use it, so we do
+        self._list_failure = ""  # why the endpoint's models could not be listed, if they could not
 
     def _reject(self, line: str) -> None:
         """Say what is wrong; a script cannot answer again, so it stops there."""
@@ -116,7 +119,9 @@ class Wizard:
                 self._reject(f"{finding.text}: check the base URL")
                 base = None
             else:  # some servers cannot list models: go on, the test message will tell
-                self._p.say(f"! could not list models ({finding.text}); type the model id")
+                self._list_failure = finding.text
+                ask = "; type the model id" if self._p.interactive else ""
+                self._p.say(f"! could not list models ({finding.text}){ask}")
                 return base, key, []
 
     async def _model(self, given: str | None, listed: list[ModelInfo]) -> str:
@@ -133,24 +138,32 @@ class Wizard:
                 model = listed[int(model) - 1].id
             info = next((m for m in listed if m.id == model), None)
             if listed and info is None:
-                near = closest(model, [m.id for m in listed])
+                near = closest_usable(model, self._windows(listed), self._minimum)
                 hint = f"; did you mean {', '.join(near)}?" if near else ""
                 self._reject(f"model {model!r} is not on this endpoint{hint}")
                 model = None
                 continue
-            info = info or ModelInfo(model)
+            info = ModelInfo(model, self._override or (info.context_window if info else None))
             refusal = check_window(info, self._minimum)
             if refusal:
-                self._reject(refusal + " Pick another.")
+                why = f" (MODEL_CONTEXT_WINDOW={self._override} is set: raise or remove it)" if self._override else ""
+                self._reject(f"{refusal}{why} Pick another.")
                 model = None
                 continue
-            warning = window_warning(info, self._minimum)
+            unknown = Unknown.NOT_SAID if listed else Unknown.NO_LIST
+            warning = window_warning(info, self._minimum, unknown, self._list_failure)
             self._p.say(f"! {warning}" if warning else f"✓ {model}: window {tokens_k(info.context_window or 0)}")
             return model
 
+    def _windows(self, listed: list[ModelInfo]) -> list[ModelInfo]:
+        """The list with the windows the gateway will use (MODEL_CONTEXT_WINDOW wins)."""
+        return [ModelInfo(m.id, self._override or m.context_window) for m in listed]
+
     def _show(self, listed: list[ModelInfo]) -> None:
         self._p.say("Models on this endpoint:")
-        for i, info in enumerate(listed[:MAX_SHOWN], 1):
+        if self._override:
+            self._p.say(f"  (MODEL_CONTEXT_WINDOW={self._override} is set: every model counts as that large)")
+        for i, info in enumerate(self._windows(listed)[:MAX_SHOWN], 1):
             window = f" ({tokens_k(info.context_window)})" if info.context_window else ""
             small = info.context_window is not None and info.context_window < self._minimum
             self._p.say(f"{i:>3}. {info.id}{window}{'  — too small' if small else ''}")
@@ -161,11 +174,12 @@ class Wizard:
         probe = EndpointProbe(self._http, answers.base_url or "", answers.api_key or "",
                               cast(ApiMode, answers.api_mode))
         finding = await probe.test_message(answers.model or "")
-        self._p.say(finding.line())
         if not finding.problem:
+            self._p.say(finding.line())
             return
         if not self._p.interactive:
-            raise WizardError(finding.line())
+            raise WizardError(finding.line())  # said once, by whoever reports the error
+        self._p.say(finding.line())
         keep = await self._p.ask("Save these settings anyway? (y/N)", flag="--yes", default="n")
         if not keep.strip().lower().startswith("y"):
             raise WizardError("nothing was written")

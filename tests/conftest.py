@@ -15,8 +15,7 @@ from redis.asyncio import Redis
 
 from core.config import Settings
 from core.gateway import Gateway
-from core.llm.factory import build_model_client
-from core.services import Core
+from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
 
@@ -88,11 +87,6 @@ def platform() -> MemoryPlatform:
 async def gateway(
     make_settings: Callable[..., Settings], redis: Redis, platform: MemoryPlatform
 ) -> AsyncIterator[Gateway]:
-    settings = make_settings()
-    model = build_model_client(settings, redis, settings.redis_prefix)
-    core = Core(settings=settings, redis=redis, model=model)
-    core.bind(platform)
-    gw = Gateway(core)
-    yield gw
-    await gw.close()
-    await model.aclose()
+    async with assembled(make_settings(), redis=redis) as running:
+        running.core.bind(platform)
+        yield running.gateway

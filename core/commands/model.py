@@ -8,7 +8,7 @@ from core.commands.base import Command, CommandContext
 from core.llm.errors import ModelError
 from core.llm.gate import check_window
 from core.llm.gate import tokens_k as _k
-from core.llm.suggest import closest
+from core.llm.suggest import closest_usable
 from core.types import Choice
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ async def _switch(ctx: CommandContext, wanted: str) -> None:
     by_id = {m.id.lower(): m for m in models}
     info = by_id.get(wanted.lower())
     if models and info is None:
-        close = closest(wanted, [m.id for m in models])
+        close = closest_usable(wanted, models, ctx.core.settings.min_context_tokens)
         hint = f" Did you mean {', '.join(close)}?" if close else " Send /model to see the list."
         await ctx.outlet.notice(f"Unknown model {wanted!r}.{hint}")
         return

@@ -139,6 +139,9 @@ class AutoClient:
                 raise await no_route_error(client, err) from None
             raise
 
+    async def server_window(self) -> int | None:
+        return await self._clients[await self.mode()].server_window()
+
     async def aclose(self) -> None:
         await self._clients["chat"].aclose()  # all modes share one HTTP client
 
@@ -149,7 +152,7 @@ async def v1_hint(client: WireClient) -> str | None:
     if has_version(base):
         return None
     try:
-        await client.get_json(base + "/v1/models")
+        await client.fetch_json("GET", base + "/v1/models")
     except ModelError as err:
         if err.kind is not ModelErrorKind.AUTH:
             return None

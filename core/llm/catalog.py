@@ -1,46 +1,93 @@
-"""The endpoint's model list with context windows, cached in Redis for every replica."""
+"""One endpoint's model list with context windows, cached in Redis for every replica.
+
+Keys carry the endpoint's id (a hash of its base URL): endpoints that share a Redis, or a
+MODEL_BASE_URL changed to another server, never see each other's list or learned windows.
+
+    {prefix}llm:catalog:{endpoint id}         the listed models, JSON, for the catalog TTL
+    {prefix}llm:learned_window:{endpoint id}  hash: model -> window a context error taught us
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import replace
+from typing import Protocol
 
 from redis.asyncio import Redis
 
-from core.llm.base import ModelClient, ModelInfo
+from core.llm.base import ModelInfo
 from core.llm.errors import ModelError
-from core.llm.suggest import closest
+from core.llm.gate import Unknown
+from core.llm.suggest import closest_usable
+from core.llm.urls import endpoint_id
 
 log = logging.getLogger(__name__)
+
+WINDOW_MEMO_SECONDS = 60.0  # a window is reused in-process this long (it is read per message)
+LEARNED_TTL = 30 * 24 * 3600
+
+
+class ModelLister(Protocol):
+    """What a catalog needs of its endpoint's client."""
+
+    base_url: str
+
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    async def server_window(self) -> int | None: ...
+
+
+def learned_key(prefix: str, base_url: str) -> str:
+    """Where the windows learned from one endpoint's context errors live."""
+    return f"{prefix}llm:learned_window:{endpoint_id(base_url)}"
+
+
+async def learned_windows(redis: Redis, prefix: str, base_url: str) -> dict[str, int]:
+    """Every window learned from one endpoint's context errors, by model."""
+    raw = await redis.hgetall(learned_key(prefix, base_url))
+    return {_text(k): int(v) for k, v in raw.items()}
+
+
+def effective_window(stated: int | None, learned: int | None) -> int | None:
+    """The configured or listed window, capped by what a context error taught us."""
+    if stated and learned:
+        return min(stated, learned)
+    return stated or learned
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 class Catalog:
     """Lists models once per TTL.
 
-    A model's window: the configured override, else the smaller of the endpoint's metadata
-    and what a context-length error taught us, else whichever of the two is known.
+    A model's window: the configured override, else what the list says; a window learned
+    from a context-length error caps either (the server's own refusal is the surest number).
     """
 
     def __init__(
         self,
-        client: ModelClient,
+        client: ModelLister,
         redis: Redis,
         prefix: str,
         *,
         ttl: int = 600,
         window_override: int | None = None,
-        scope: str = "",
     ) -> None:
         self._client = client
         self._redis = redis
-        suffix = f":{scope}" if scope else ""  # "" is the primary endpoint; others by name
-        self._key = f"{prefix}llm:catalog{suffix}"
-        self._learned_key = f"{prefix}llm:learned_window{suffix}"
+        self._key = f"{prefix}llm:catalog:{endpoint_id(client.base_url)}"
+        self._prefix = prefix
+        self._learned_key = learned_key(prefix, client.base_url)
         self._ttl = ttl
         self._override = window_override
+        self._memo: dict[str, tuple[float, int | None]] = {}
 
-    async def models(self, *, refresh: bool = False) -> list[ModelInfo]:
-        """Raises ModelError when the endpoint cannot be listed."""
+    async def listed(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """The endpoint's own list, as it states the windows. Raises ModelError when unavailable."""
         if not refresh:
             cached = await self._redis.get(self._key)
             if cached:
@@ -48,12 +95,22 @@ class Catalog:
         models = await self._client.list_models()
         payload = json.dumps([{"id": m.id, "w": m.context_window} for m in models])
         await self._redis.set(self._key, payload, ex=self._ttl)
+        self._memo.clear()
         return models
 
-    async def find(self, model: str) -> ModelInfo | None:
-        """The model's entry, or None when it is not listed (or the list is unavailable)."""
+    async def models(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """The list with the windows every part of Switchboard uses (override, learned).
+        Raises ModelError when the endpoint cannot be listed."""
+        listed = await self.listed(refresh=refresh)
+        learned = await learned_windows(self._redis, self._prefix, self._client.base_url)
+        return [replace(m, context_window=self._window(m.context_window, learned.get(m.id))) for m in listed]
+
+    def _window(self, listed: int | None, learned: int | None) -> int | None:
+        return effective_window(self._override or listed, learned)
+
+    async def _listed_entry(self, model: str) -> ModelInfo | None:
         try:
-            models = await self.models()
+            models = await self.listed()
         except ModelError as exc:  # the list is advisory: its failure must not block a reply
             log.warning("model list unavailable while looking up %s: %s", model, exc)
             return None
@@ -61,25 +118,45 @@ class Catalog:
 
     async def window(self, model: str) -> int | None:
         """The model's input window in tokens, or None when nobody knows it."""
-        if self._override:
-            return self._override
-        info = await self.find(model)
-        listed = info.context_window if info else None
+        memo = self._memo.get(model)
+        if memo is not None and memo[0] > time.monotonic():
+            return memo[1]
+        info = await self._listed_entry(model)
         raw = await self._redis.hget(self._learned_key, model)
-        learned = int(raw) if raw else None
-        if listed and learned:
-            return min(listed, learned)
-        return listed or learned
+        window = self._window(info.context_window if info else None, int(raw) if raw else None)
+        self._memo[model] = (time.monotonic() + WINDOW_MEMO_SECONDS, window)
+        return window
+
+    async def unknown_because(self, model: str) -> tuple[Unknown, str]:
+        """Why nobody knows the model's window: not said, not listed, or no list (with why)."""
+        try:
+            models = await self.listed()
+        except ModelError as exc:
+            return Unknown.NO_LIST, exc.detail
+        if not any(m.id == model for m in models):
+            return Unknown.NOT_LISTED, ""
+        return Unknown.NOT_SAID, ""
 
     async def learn_window(self, model: str, tokens: int) -> None:
-        """Remember a window reported by a context-length error."""
-        await self._redis.hset(self._learned_key, model, str(tokens))
-        await self._redis.expire(self._learned_key, 30 * 24 * 3600)
+        """Remember a window reported by a context-length error (or by the server when asked)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self._learned_key, model, str(tokens))
+            pipe.expire(self._learned_key, LEARNED_TTL)
+            await pipe.execute()
+        self._memo.pop(model, None)
 
-    async def suggest(self, model: str, limit: int = 3) -> tuple[str, ...]:
-        """The listed ids closest to `model` (empty when the list is unavailable)."""
+    async def discover_window(self, model: str) -> int | None:
+        """After a context error that named no window: ask the server (llama.cpp /props) and learn it."""
+        tokens = await self._client.server_window()
+        if tokens:
+            log.info("%s runs with a %d-token window (asked after a context error)", model, tokens)
+            await self.learn_window(model, tokens)
+        return tokens
+
+    async def suggest(self, model: str, *, minimum: int = 0, limit: int = 3) -> tuple[str, ...]:
+        """The listed ids closest to `model`, usable ones first (empty when the list is unavailable)."""
         try:
-            ids = [m.id for m in await self.models()]
+            models = await self.models()
         except ModelError:
             return ()
-        return closest(model, ids, limit=limit)
+        return closest_usable(model, models, minimum, limit=limit)

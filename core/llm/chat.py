@@ -11,7 +11,7 @@ from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDel
 from core.llm.deadlines import closing
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
-from core.llm.models_list import list_openai
+from core.llm.models_list import list_openai, server_n_ctx
 from core.llm.sse import json_events
 from core.llm.urls import chat_url
 from core.llm.wire import WireClient, usage_tokens
@@ -58,7 +58,7 @@ class ChatCompletionsClient(WireClient):
 
     async def parse(self, response: httpx.Response) -> AsyncIterator[ModelEvent]:
         finish: str | None = None
-        done = False
+        done = said = False
         async for _name, data in json_events(response, self.name):
             if data == "[DONE]":
                 done = True
@@ -73,13 +73,13 @@ class ChatCompletionsClient(WireClient):
             for choice in data.get("choices") or ():
                 content = (choice.get("delta") or {}).get("content")
                 if content:
+                    said = True
                     yield TextDelta(content)
                 if choice.get("finish_reason"):
                     finish = str(choice["finish_reason"])
-        if finish is None and not done:
-            raise ModelError(
-                ModelErrorKind.TRUNCATED, "stream ended without finish_reason or [DONE]", target=self.name
-            )
+        if finish is None and not (done and said):
+            what = "[DONE] without any answer" if done else "stream ended without finish_reason or [DONE]"
+            raise ModelError(ModelErrorKind.TRUNCATED, what, target=self.name)
         yield Finished(finish or "stop")
 
     def whole(self, data: Any) -> list[ModelEvent]:
@@ -98,3 +98,6 @@ class ChatCompletionsClient(WireClient):
 
     async def list_models(self) -> list[ModelInfo]:
         return await list_openai(self)
+
+    async def server_window(self) -> int | None:
+        return await server_n_ctx(self)

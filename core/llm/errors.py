@@ -43,7 +43,18 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _seconds(value: float) -> str:
-    return f"{max(1, round(value))} s"
+    return f"about {max(1, round(value))} s"
+
+
+def message_too_long(model: str, message_tokens: int, window: int | None) -> str:
+    """The user's line when their message alone does not fit the model's window."""
+    name = f" for {model}" if model else ""
+    if window is None:
+        return f"Your message is too long{name} (about {message_tokens:,} tokens). Please shorten it."
+    return (
+        f"Your message is too long{name}: about {message_tokens:,} tokens, and the model takes "
+        f"{window:,} in all, its answer included. Please shorten it."
+    )
 
 
 class ModelError(Exception):
@@ -60,6 +71,7 @@ class ModelError(Exception):
         model: str = "",
         suggestions: tuple[str, ...] = (),
         context_window: int | None = None,
+        advice: str = "",
     ) -> None:
         detail = redact(detail)
         super().__init__(f"{kind}: {detail}")
@@ -71,6 +83,7 @@ class ModelError(Exception):
         self.model = model
         self.suggestions = suggestions
         self.context_window = context_window  # the window an error message stated, if any
+        self.advice = advice  # the user's line, when whoever raised this knew better than the kind
 
     @property
     def retryable(self) -> bool:
@@ -87,6 +100,8 @@ class ModelError(Exception):
     def user_message(self) -> str:
         """One short line a chat user can act on."""
         k = self.kind
+        if self.advice:
+            return self.advice
         if k is ModelErrorKind.AUTH:
             return "The model endpoint rejected the key. The operator needs to fix MODEL_API_KEY."
         if k is ModelErrorKind.NOT_FOUND:

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from core.config import Settings
 from core.llm.autodetect import AutoClient, ModeCache, wire_client
-from core.llm.base import ApiMode, ModelClient
+from core.llm.base import ApiMode
 from core.llm.catalog import Catalog
 from core.llm.endpoints import EndpointSpec, load_endpoints
 from core.llm.failover import FailoverChain
@@ -74,12 +74,6 @@ def fallback_models(settings: Settings) -> list[str]:
     return [m.strip() for m in raw.split(",") if m.strip()]
 
 
-def build_catalog(settings: Settings, client: ModelClient, redis: Redis, prefix: str) -> Catalog:
-    """The primary endpoint's catalog, as /model and the context budget use it."""
-    ttl = settings.model_catalog_ttl
-    return Catalog(client, redis, prefix, ttl=ttl, window_override=settings.model_context_window)
-
-
 def build_chain(
     primary: EndpointSpec,
     extras: Sequence[EndpointSpec],
@@ -91,15 +85,16 @@ def build_chain(
     first_token_timeout: float,
     idle_timeout: float,
     catalog_ttl: int = DEFAULT_CATALOG_TTL,
+    min_window: int = 0,
 ) -> FailoverChain:
     """Routes: the requested model on `primary`, then `primary.models` (the same-endpoint
-    fallbacks), then each model of each extra endpoint, in order."""
+    fallbacks), then each model of each extra endpoint, in order. Targets whose window is known
+    to be under `min_window` are never used."""
     cache = ModeCache(redis, prefix)
     routes: list[Route] = []
     for index, spec in enumerate((primary, *extras)):
         client = endpoint_client(spec.base_url, spec.api_key, spec.api_mode, http, cache, name=spec.name)
-        scope = "" if index == 0 else spec.name  # the primary's catalog is the one /model shows
-        catalog = Catalog(client, redis, prefix, ttl=catalog_ttl, window_override=spec.context_window, scope=scope)
+        catalog = Catalog(client, redis, prefix, ttl=catalog_ttl, window_override=spec.context_window)
         endpoint = Endpoint(spec.name, client, catalog)
         if index == 0:
             routes.append(Route(endpoint, None))
@@ -110,6 +105,7 @@ def build_chain(
         policy,
         first_token_timeout=first_token_timeout,
         idle_timeout=idle_timeout,
+        min_window=min_window,
     )
 
 
@@ -136,4 +132,5 @@ def build_model_client(settings: Settings, redis: Redis, prefix: str) -> Failove
         first_token_timeout=settings.model_first_token_timeout,
         idle_timeout=settings.model_idle_timeout,
         catalog_ttl=settings.model_catalog_ttl,
+        min_window=settings.min_context_tokens,
     )

@@ -58,6 +58,7 @@ class FailoverChain:
         *,
         first_token_timeout: float,
         idle_timeout: float,
+        min_window: int = 0,
     ) -> None:
         if not routes:
             raise ValueError("a failover chain needs at least one route")
@@ -66,6 +67,7 @@ class FailoverChain:
         self._policy = policy
         self._first_token = first_token_timeout
         self._idle = idle_timeout
+        self._min_window = min_window  # MIN_CONTEXT_TOKENS: a target known to be smaller is never used
 
     @property
     def catalog(self) -> Catalog:
@@ -74,10 +76,14 @@ class FailoverChain:
 
     def targets(self, request: ModelRequest) -> list[Target]:
         """The request's model on the primary endpoint first, then every fallback, once each."""
+        return self.targets_for(request.model)
+
+    def targets_for(self, wanted: str) -> list[Target]:
+        """`wanted` on the primary endpoint first, then every fallback, once each."""
         seen: set[tuple[str, str]] = set()
         targets: list[Target] = []
         for route in self._routes:
-            model = route.model or request.model
+            model = route.model or wanted
             if model and (route.endpoint.name, model) not in seen:
                 seen.add((route.endpoint.name, model))
                 targets.append(Target(route.endpoint, model))
@@ -91,7 +97,7 @@ class FailoverChain:
             raise ModelError(ModelErrorKind.NOT_FOUND, "no model given and no fallback configured (MODEL_NAME)")
         shown = False  # text is on screen since the last Restarted
         for target in targets:
-            if not await self._fits(target, tally):
+            if not await self._usable(target, tally):
                 continue
             verdict = await self._health.check(target.key)
             if verdict.state is Health.COOLING:
@@ -127,12 +133,25 @@ class FailoverChain:
         events = target.endpoint.client.stream(replace(request, model=target.model))
         return with_deadlines(events, first_token=self._first_token, idle=self._idle, target=target.label)
 
-    async def _fits(self, target: Target, tally: _Tally) -> bool:
-        """After a context-length error, only a target with a larger (or unknown) window."""
-        if tally.context is None or tally.context_floor is None:
+    async def window(self, model: str) -> int | None:
+        """The model's window from the first endpoint that knows it (the primary first)."""
+        for target in self.targets_for(model):
+            if target.model == model:
+                window = await target.endpoint.catalog.window(model)
+                if window is not None:
+                    return window
+        return None
+
+    async def _usable(self, target: Target, tally: _Tally) -> bool:
+        """Passes the window gate; after a context-length error, only a larger (or unknown) window."""
+        if not self._min_window and tally.context_floor is None:
             return True
         window = await target.endpoint.catalog.window(target.model)
-        return window is None or window > tally.context_floor
+        if window is not None and window < self._min_window:
+            log.info("skipping %s: its %d-token window is under the %d-token minimum",
+                     target.label, window, self._min_window)
+            return False
+        return tally.context_floor is None or window is None or window > tally.context_floor
 
     async def _settle(
         self, target: Target, err: ModelError, attempt: int, attempts: int, tally: _Tally, *, last: bool
@@ -152,7 +171,9 @@ class FailoverChain:
             catalog = target.endpoint.catalog
             if err.context_window:
                 await catalog.learn_window(target.model, err.context_window)
-            window = err.context_window or await catalog.window(target.model)
+            # No number in the error: ask the server which window it runs with.
+            window = err.context_window or await catalog.discover_window(target.model) \
+                or await catalog.window(target.model)
             tally.context = tally.context or err
             if window:
                 tally.context_floor = max(tally.context_floor or 0, window)
@@ -169,7 +190,7 @@ class FailoverChain:
         if not tally.waits:  # only configuration problems: report the first (the primary's)
             target, err = tally.errors[0]
             if err.kind is ModelErrorKind.NOT_FOUND:
-                err.suggestions = await target.endpoint.catalog.suggest(target.model)
+                err.suggestions = await target.endpoint.catalog.suggest(target.model, minimum=self._min_window)
             return err
         soonest = min(wait for _, wait, _ in tally.waits)
         if len({t.key for t, _, _ in tally.waits} | {t.key for t, _ in tally.errors}) == 1:

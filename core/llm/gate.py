@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from core.llm.base import ModelInfo
+
+
+class Unknown(StrEnum):
+    """Why a model's window is not known."""
+
+    NOT_SAID = "not_said"  # listed, without a window
+    NOT_LISTED = "not_listed"  # the list does not have the model
+    NO_LIST = "no_list"  # the list could not be read
 
 
 def tokens_k(tokens: int) -> str:
@@ -21,11 +31,19 @@ def check_window(info: ModelInfo, minimum: int) -> str | None:
     )
 
 
-def window_warning(info: ModelInfo, minimum: int) -> str | None:
-    """The warning for a model whose window nobody reports (it is allowed)."""
+def usable(info: ModelInfo, minimum: int) -> bool:
+    """Passes the gate: a known window of at least `minimum`, or an unknown one."""
+    return info.context_window is None or info.context_window >= minimum
+
+
+def window_warning(info: ModelInfo, minimum: int, why: Unknown = Unknown.NOT_SAID, detail: str = "") -> str | None:
+    """The warning for a model whose window nobody reports (it is allowed), saying why it is unknown."""
     if info.context_window is not None:
         return None
-    return (
-        f"The endpoint does not say how large {info.id}'s context window is; assuming it meets "
-        f"the {minimum:,}-token minimum. Set MODEL_CONTEXT_WINDOW if it does not."
-    )
+    assume = f"assuming it meets the {minimum:,}-token minimum. Set MODEL_CONTEXT_WINDOW if it does not."
+    if why is Unknown.NOT_LISTED:
+        return f"{info.id} is not in the endpoint's model list, so its context window is unknown; {assume}"
+    if why is Unknown.NO_LIST:
+        reason = f" ({detail})" if detail else ""
+        return f"The endpoint's models could not be listed{reason}, so {info.id}'s context window is unknown; {assume}"
+    return f"The endpoint does not say how large {info.id}'s context window is; {assume}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from time import time
 from typing import Any
@@ -47,6 +48,17 @@ _TYPE_KINDS = {
     "billing_error": ModelErrorKind.QUOTA,
     "timeout_error": ModelErrorKind.TIMEOUT,
 }
+# A LiteLLM proxy with a master key and no database answers a wrong key with 400 "No connected
+# db." and a missing one with a 500; proxies also wrap an upstream's refusal in these words.
+_AUTH_MARKERS = (
+    "no connected db",
+    "no_db_connection",
+    "auth_error",
+    "authentication error",
+    "no api key passed",
+    "token_not_found_in_db",
+    "invalid proxy server token",
+)
 # "maximum context length is 8192", "> 200000 maximum", llama.cpp's "n_ctx": 4096, ...
 _WINDOW_PATTERNS = (
     re.compile(r"maximum context length (?:is|of) (\d+)", re.I),
@@ -56,17 +68,12 @@ _WINDOW_PATTERNS = (
 )
 
 
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Read retry-after-ms or retry-after (seconds or an HTTP date)."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _seconds_or_date(value: str) -> float | None:
+    """"90" (seconds) or an HTTP date, as seconds from now."""
     try:
         return max(0.0, float(value))
     except ValueError:
@@ -74,6 +81,61 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time())
         except (TypeError, ValueError):
             return None
+
+
+def _reset_seconds(value: str) -> float | None:
+    """A rate-limit reset: "6m0s" / "20ms" (OpenAI), an RFC 3339 time (Anthropic), seconds,
+    or a Unix timestamp."""
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        return max(0.0, number - time()) if number > 1e9 else max(0.0, number)
+    parts = _GO_DURATION.findall(value)
+    if parts and "".join(n + u for n, u in parts) == value:
+        return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    try:
+        return max(0.0, datetime.fromisoformat(value).timestamp() - time())
+    except ValueError:
+        return None
+
+
+def _rate_limit_reset(headers: httpx.Headers) -> float | None:
+    """The wait the x-ratelimit-reset-* family implies: the exhausted limits' resets, else the soonest."""
+    exhausted: list[float] = []
+    other: list[float] = []
+    for name, value in headers.items():
+        low = name.lower()
+        if "ratelimit" not in low or "reset" not in low:
+            continue
+        seconds = _reset_seconds(value)
+        if seconds is None:
+            continue
+        remaining = headers.get(low.replace("reset", "remaining"), "").strip()
+        (exhausted if remaining == "0" else other).append(seconds)
+    if exhausted:
+        return max(exhausted)
+    return min(other) if other else None
+
+
+def retry_after_seconds(headers: httpx.Headers, *, rate_limited: bool = False) -> float | None:
+    """The wait an endpoint asks for: retry-after(-ms), the same forwarded by a LiteLLM proxy
+    (llm_provider-retry-after(-ms)), and on a 429 the x-ratelimit-reset-* family."""
+    for name in ("retry-after-ms", "llm_provider-retry-after-ms"):
+        ms = headers.get(name)
+        if ms:
+            try:
+                return max(0.0, float(ms) / 1000)
+            except ValueError:
+                pass
+    for name in ("retry-after", "llm_provider-retry-after"):
+        value = headers.get(name)
+        seconds = _seconds_or_date(value) if value else None
+        if seconds is not None:
+            return seconds
+    return _rate_limit_reset(headers) if rate_limited else None
 
 
 def _error_object(data: Any) -> dict[str, Any] | None:
@@ -124,7 +186,7 @@ def classify_message(text: str, status: int | None) -> ModelErrorKind:
         return ModelErrorKind.CONTEXT
     if "insufficient_quota" in low or ("quota" in low and status == 429):
         return ModelErrorKind.QUOTA
-    if status in (401, 403):
+    if status in (401, 403) or any(m in low for m in _AUTH_MARKERS):
         return ModelErrorKind.AUTH
     if status == 402:
         return ModelErrorKind.QUOTA  # payment required: out of credits
@@ -159,7 +221,7 @@ def from_response(response: httpx.Response, body: bytes, target: str, secret: st
         kind,
         f"HTTP {response.status_code} at {response.request.url.path}: {text}",
         status=response.status_code,
-        retry_after=retry_after_seconds(response.headers),
+        retry_after=retry_after_seconds(response.headers, rate_limited=kind is ModelErrorKind.RATE_LIMITED),
         target=target,
         context_window=window_from_error(raw) if kind is ModelErrorKind.CONTEXT else None,
     )

@@ -24,7 +24,7 @@ _NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)", re.M)
 
 
 async def list_openai(client: WireClient) -> list[ModelInfo]:
-    models = parse_model_list(await client.get_json(openai_models_url(client.base_url)))
+    models = parse_model_list(await client.fetch_json("GET", openai_models_url(client.base_url)))
     if not models or all(m.context_window for m in models) or host(client.base_url) in PUBLIC_HOSTS:
         return models
     for probe in (_litellm_windows, _llamacpp_windows, _ollama_windows):
@@ -38,7 +38,7 @@ async def list_anthropic(client: WireClient) -> list[ModelInfo]:
     models: list[ModelInfo] = []
     params = {"limit": "1000"}
     for _ in range(MAX_ANTHROPIC_PAGES):
-        page = await client.get_json(anthropic_url(client.base_url, "/models"), params=params)
+        page = await client.fetch_json("GET", anthropic_url(client.base_url, "/models"), params=params)
         models += parse_model_list(page)
         if not (isinstance(page, dict) and page.get("has_more") and page.get("last_id")):
             break
@@ -56,7 +56,7 @@ async def _quietly(probe: Any) -> dict[str, int]:
 
 
 async def _litellm_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
-    data = await client.get_json(split_base(client.base_url)[0] + "/model/info")
+    data = await client.fetch_json("GET", split_base(client.base_url)[0] + "/model/info")
     windows: dict[str, int] = {}
     for entry in data.get("data", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict) and entry.get("model_name"):
@@ -66,24 +66,38 @@ async def _litellm_windows(client: WireClient, models: list[ModelInfo]) -> dict[
     return windows
 
 
-async def _llamacpp_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
-    data = await client.get_json(root(client.base_url) + "/props")
+async def llamacpp_n_ctx(client: WireClient) -> int | None:
+    """The context size a llama.cpp server runs with (`/props`), or None when it is no llama.cpp."""
+    data = await client.fetch_json("GET", root(client.base_url) + "/props")
     if not isinstance(data, dict):
-        return {}
+        return None
     settings = data.get("default_generation_settings")
     n_ctx = data.get("n_ctx") or (settings.get("n_ctx") if isinstance(settings, dict) else None)
-    if not isinstance(n_ctx, int) or n_ctx <= 0:
-        return {}
-    return {m.id: n_ctx for m in models}  # one llama.cpp server runs one context size
+    return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else None
+
+
+async def server_n_ctx(client: WireClient) -> int | None:
+    """Ask the server which window it runs with (after a context error gave no number)."""
+    if host(client.base_url) in PUBLIC_HOSTS:
+        return None
+    try:
+        return await llamacpp_n_ctx(client)
+    except ModelError:
+        return None
+
+
+async def _llamacpp_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
+    n_ctx = await llamacpp_n_ctx(client)
+    return {m.id: n_ctx for m in models} if n_ctx else {}  # one llama.cpp server runs one context size
 
 
 async def _ollama_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
     url = root(client.base_url) + "/api/show"
-    first = await client.post_json(url, {"model": models[0].id})  # not Ollama: raises, probe ends
+    first = await client.fetch_json("POST", url, payload={"model": models[0].id})  # not Ollama: raises, probe ends
 
     async def show(model: str) -> tuple[str, int | None]:
         try:
-            data = await client.post_json(url, {"model": model})
+            data = await client.fetch_json("POST", url, payload={"model": model})
         except ModelError:
             return model, None
         return model, ollama_num_ctx(data)

@@ -10,7 +10,7 @@ import httpx
 from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
-from core.llm.models_list import list_openai
+from core.llm.models_list import list_openai, server_n_ctx
 from core.llm.sse import json_events
 from core.llm.urls import responses_url
 from core.llm.wire import WireClient, usage_tokens
@@ -87,3 +87,6 @@ class ResponsesClient(WireClient):
 
     async def list_models(self) -> list[ModelInfo]:
         return await list_openai(self)
+
+    async def server_window(self) -> int | None:
+        return await server_n_ctx(self)

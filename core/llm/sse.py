@@ -52,6 +52,9 @@ async def raw_events(response: httpx.Response) -> AsyncIterator[tuple[str, str]]
             data.append(value)
         elif field == "event":
             name = value
+        elif field == "error":  # llama.cpp (2025 builds) sends a failure as `error: {json}`
+            name = "error"
+            data.append(value)
     if data:
         yield name, "\n".join(data)
 
@@ -59,14 +62,14 @@ async def raw_events(response: httpx.Response) -> AsyncIterator[tuple[str, str]]
 async def json_events(response: httpx.Response, target: str) -> AsyncIterator[tuple[str, Any]]:
     """Yield (event name, decoded data) pairs; `[DONE]` comes through as data "[DONE]".
 
-    A non-JSON payload on an `error` event comes through as {"error": {"message": text}}.
+    An `error` event comes through as {"type": "error", "error": {...}}, whatever its payload.
     """
     async for name, data in raw_events(response):
         if data.strip() == "[DONE]":
             yield name, "[DONE]"
             continue
         try:
-            yield name, json.loads(data)
+            decoded = json.loads(data)
         except ValueError as exc:
             if name == "error":
                 yield name, {"type": "error", "error": {"message": data[:300]}}
@@ -74,3 +77,6 @@ async def json_events(response: httpx.Response, target: str) -> AsyncIterator[tu
             raise ModelError(
                 ModelErrorKind.PROTOCOL, f"undecodable SSE data: {data[:120]!r}", target=target
             ) from exc
+        if name == "error" and isinstance(decoded, dict) and "error" not in decoded and decoded.get("type") != "error":
+            decoded = {"type": "error", "error": decoded}  # a bare error object: say what it is
+        yield name, decoded

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process, utils
 
+from core.llm.base import ModelInfo
+from core.llm.gate import usable
+
 
 def closest(wanted: str, ids: list[str], *, limit: int = 3, cutoff: float = 50.0) -> tuple[str, ...]:
     """Up to `limit` ids that look like `wanted`, best first (case and punctuation ignored)."""
@@ -13,3 +16,13 @@ def closest(wanted: str, ids: list[str], *, limit: int = 3, cutoff: float = 50.0
         wanted, ids, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=cutoff
     )
     return tuple(str(m[0]) for m in matches)
+
+
+def closest_usable(wanted: str, models: list[ModelInfo], minimum: int, *, limit: int = 3) -> tuple[str, ...]:
+    """Like `closest`, but models that pass the window gate come first."""
+    good = [m.id for m in models if usable(m, minimum)]
+    first = closest(wanted, good, limit=limit)
+    if len(first) >= limit:
+        return first
+    small = [m.id for m in models if not usable(m, minimum)]
+    return first + closest(wanted, small, limit=limit - len(first))

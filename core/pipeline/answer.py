@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
-from core.budget import fit_history
-from core.llm.base import ChatMessage, ModelInfo, ModelRequest
+from core.llm.base import ModelInfo
 from core.llm.gate import check_window
+from core.pipeline.refit import Prompt, answer_events
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
@@ -31,30 +31,27 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
         return None
-    window = await core.model_window(model) or settings.min_context_tokens
+    known = await core.model_window(model)
+    window = known or settings.min_context_tokens  # unknown: assume the minimum the gate lets through
     refusal = check_window(ModelInfo(model, window), settings.min_context_tokens)
     if refusal:
         await outlet.notice(f"{refusal} Pick another with /model.")
         return None
     user_tokens = estimate_tokens(inbound.text)
-    fitted = fit_history(settings.system_prompt, ctx.history, user_tokens, window=window,
-                         reply_reserve=settings.reply_reserve_tokens)
+    prompt = Prompt(model, settings.system_prompt, ctx.history, inbound.text, user_tokens,
+                    settings.reply_reserve_tokens)
+    fitted = prompt.fit(window)
     if fitted is None:
-        await outlet.notice("Your message is too long for this model's context window. Please shorten it.")
+        await outlet.notice(prompt.too_long(known))
         return None
     if fitted.dropped:
         log.debug("conversation %s: %d old turns left out to fit %d tokens", conv, fitted.dropped, window)
-    request = ModelRequest(
-        model=model,
-        system=settings.system_prompt,
-        messages=(*(ChatMessage(t.role, t.text) for t in fitted.turns), ChatMessage("user", inbound.text)),
-        max_tokens=settings.reply_reserve_tokens,
-    )
+    events = answer_events(core.model, core.catalog, prompt, fitted, window, settings.min_context_tokens)
 
     started = time.time()
     with core.interrupts.watch(conv, ctx.marks) as watch:
         stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer)
-        outcome = await stream.run(core.model.stream(request))
+        outcome = await stream.run(events)
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)
     if not outcome.text.strip():

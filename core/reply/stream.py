@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
 STOPPED_MARK = "\n\n_(stopped)_"
+# Said under an answer the model ended at its token limit (Finished.reason "length").
+LENGTH_LIMIT_NOTE = "\n\n_(cut off: the answer reached its length limit)_"
 
 
 @dataclass
@@ -152,5 +154,6 @@ class ReplyStream:
         if not body.strip():
             await self._outlet.notice("The model returned an empty answer. Please try again.")
             return outcome
-        await self._outlet.finish(self._text())
+        limited = outcome.finish_reason == "length"
+        await self._outlet.finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
         return outcome

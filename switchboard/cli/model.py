@@ -12,6 +12,7 @@ import typer
 
 from core.config import Settings, SettingsError, load_or_exit, load_settings
 from core.llm.urls import safe_url
+from core.redis_client import EMBEDDED_DB, RedisHandle, connect
 from switchboard.doctor import diagnose
 from switchboard.envfile import update_env_file
 from switchboard.wizard import Answers, Wizard, WizardError
@@ -51,21 +52,23 @@ class ScriptPrompter:
         typer.echo(line)
 
 
-def _current(env_file: Path) -> tuple[Answers, int]:
+def _current(env_file: Path) -> tuple[Answers, Settings]:
     try:
         settings = load_settings(env_file if env_file.exists() else None)
     except SettingsError:
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
     current = Answers(settings.model_base_url or None, settings.model_api_key.get_secret_value() or None,
                       settings.model_name or None, settings.model_api_mode)
-    return current, settings.min_context_tokens
+    return current, settings
 
 
 async def _wizard(given: Answers, env_file: Path, interactive: bool) -> Answers:
-    current, minimum = _current(env_file)
+    current, settings = _current(env_file)
     prompter = TerminalPrompter() if interactive else ScriptPrompter()
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)) as http:
-        return await Wizard(prompter, http, minimum=minimum, current=current).run(given)
+        wizard = Wizard(prompter, http, minimum=settings.min_context_tokens, current=current,
+                        window_override=settings.model_context_window)
+        return await wizard.run(given)
 
 
 def setup_model(given: Answers, env_file: Path, *, interactive: bool, yes: bool) -> int:
@@ -109,10 +112,26 @@ def model(
     raise typer.Exit(setup_model(given, env_file, interactive=interactive, yes=yes or not interactive))
 
 
+async def _gateway_redis(settings: Settings) -> RedisHandle | None:
+    """The gateway's Redis, when there is one to read (learned windows); never created here."""
+    if not settings.redis_url and not (settings.data_dir / EMBEDDED_DB).exists():
+        return None
+    try:
+        return await connect(settings.redis_url, settings.data_dir)
+    except (ConnectionError, OSError) as exc:
+        typer.echo(f"! not reading learned windows: {exc}")
+        return None
+
+
 async def _doctor(settings: Settings) -> int:
     timeout = httpx.Timeout(30.0, connect=settings.model_connect_timeout)
-    async with httpx.AsyncClient(timeout=timeout) as http:
-        report = await diagnose(settings, http)
+    handle = await _gateway_redis(settings)
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            report = await diagnose(settings, http, handle.client if handle else None)
+    finally:
+        if handle is not None:
+            await handle.close()
     for line in report.lines:
         typer.echo(line)
     return 1 if report.problems else 0

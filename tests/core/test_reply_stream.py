@@ -64,7 +64,7 @@ async def test_error_before_any_text_is_one_notice() -> None:
     outcome = await ReplyStream(outlet).run(_events(err))
     assert outcome.error is err
     assert platform.messages == {}
-    assert platform.notices[0].text == "The model endpoint is rate limiting us. Try again in 12 s."
+    assert platform.notices[0].text == "The model endpoint is rate limiting us. Try again in about 12 s."
 
 
 async def test_error_after_text_keeps_the_text_and_says_what_happened() -> None:

@@ -60,6 +60,7 @@ class FakeModelAPI:
         reply: str = "Hello there, friend.",
         routes: dict[str, Any] | None = None,
         page_size: int = 0,
+        no_db: bool = False,
     ) -> None:
         self.modes = modes
         self.prefix = prefix
@@ -68,6 +69,9 @@ class FakeModelAPI:
         self.reply = reply
         self.routes = routes or {}  # "GET /props" -> payload, or a callable(body) -> payload
         self.page_size = page_size  # >0: the anthropic model list is paginated
+        # A LiteLLM proxy with a master key and no database: a wrong key gets 400 "No connected
+        # db.", a missing one a 500.
+        self.no_db = no_db
         self.steps: deque[Step] = deque()
         self.requests: list[Recorded] = []
         self.disconnected = asyncio.Event()
@@ -177,10 +181,20 @@ class FakeModelAPI:
             return headers.get("x-api-key") == self.api_key
         return headers.get("authorization") == f"Bearer {self.api_key}"
 
+    async def _refuse(self, mode: str, headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
+        if not self.no_db:
+            return await self._send_json(writer, 401, _auth_error(mode))
+        if not headers.get("authorization") and not headers.get("x-api-key"):
+            return await self._send_json(writer, 500, {"error": {
+                "message": "Authentication Error, No api key passed in.", "type": "auth_error", "param": "None",
+                "code": "500"}})
+        return await self._send_json(writer, 400, {"error": {
+            "message": "No connected db.", "type": "no_db_connection", "param": None, "code": "400"}})
+
     async def _list(self, query: dict[str, str], headers: dict[str, str], writer: asyncio.StreamWriter) -> bool:
         anthropic_only = self.modes == ("anthropic",)
         if not self._authorised("anthropic" if anthropic_only else "chat", headers):
-            return await self._send_json(writer, 401, _auth_error("anthropic" if anthropic_only else "chat"))
+            return await self._refuse("anthropic" if anthropic_only else "chat", headers, writer)
         if not anthropic_only:
             return await self._send_json(writer, 200, {"object": "list", "data": self.models})
         start = 0
@@ -199,12 +213,14 @@ class FakeModelAPI:
         if step.hold is not None:
             await step.hold.wait()
         if not self._authorised(mode, headers):
-            return await self._send_json(writer, 401, _auth_error(mode))
+            return await self._refuse(mode, headers, writer)
         known = {m["id"] for m in self.models}
         if known and body.get("model") not in known and step.status == 200 and step.json is None:
             return await self._send_json(writer, 404, _not_found(mode, str(body.get("model"))))
         if step.status != 200 or step.json is not None:
             return await self._send_json(writer, step.status, step.json or {}, step.headers)
+        if body.get("stream") is False:
+            return await self._send_json(writer, 200, _whole(mode, step.reply or self.reply))
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
         events = [(e, False) for e in step.events] if step.events is not None \
             else _events(mode, step.reply or self.reply, body)
@@ -306,6 +322,18 @@ def _anthropic_events(words: list[str], body: Any) -> list[Event]:
                    "usage": {"output_tokens": len(words)}}, "message_delta"), False),
             (_sse({"type": "message_stop"}, "message_stop"), False)]
     return out
+
+
+def _whole(mode: str, text: str) -> dict[str, Any]:
+    """The answer to a request with stream=false, in the mode's shape."""
+    if mode == "chat":
+        return {"object": "chat.completion", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}
+    if mode == "responses":
+        return {"status": "completed", "output": [
+            {"type": "message", "content": [{"type": "output_text", "text": text}]}]}
+    return {"type": "message", "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": 13, "output_tokens": 3}}
 
 
 def _auth_error(mode: str) -> dict[str, Any]:

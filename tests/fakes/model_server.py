@@ -1,6 +1,10 @@
 """A local OpenAI-compatible model server that streams over real sockets.
 
-Tests script what it answers and read back what it was asked.
+Tests script what it answers and read back what it was asked. With `n_ctx` set it behaves
+like a llama.cpp server for a prompt over its window: the streamed request gets HTTP 200 and
+no answer (2025 builds send an SSE `error:` line then `[DONE]`; `overflow="empty"` sends
+nothing at all), the same request unstreamed gets a 400 naming `n_ctx`, and `/props` (when
+`props` is on) tells the window.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -54,11 +58,20 @@ class FakeModelServer:
         reply: Reply = echo_reply,
         words_per_chunk: int = 1,
         usage: bool = True,
+        n_ctx: int | None = None,
+        props: bool = False,
+        overflow: Literal["error-line", "empty"] = "error-line",
+        numbers: bool = True,
     ) -> None:
         self.models = models if models is not None else [{"id": "fake-large", "context_length": 128000}]
         self.reply = reply
         self.words_per_chunk = words_per_chunk
         self.usage = usage
+        self.n_ctx = n_ctx  # llama.cpp's context size: longer prompts are refused as llama.cpp does
+        self.props = props
+        self.overflow = overflow
+        self.numbers = numbers  # False: the unstreamed 400 names no window (only /props tells)
+        self.finish_reason = "stop"  # "length": the answer ends at the token limit
         self.errors: deque[ScriptedError] = deque()
         self.requests: list[RecordedRequest] = []
         self.hold: asyncio.Event | None = None  # when set to an Event, streams wait on it
@@ -82,10 +95,15 @@ class FakeModelServer:
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
+    def answered(self) -> list[RecordedRequest]:
+        """Chat requests that were not refused as over the window."""
+        return [r for r in self.chat_requests() if not self._over_window(r.body)]
+
     async def __aenter__(self) -> FakeModelServer:
         app = web.Application()
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/props", self._props)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,13 +151,53 @@ class FakeModelServer:
             return web.json_response(err.body, status=err.status, headers=err.headers)
         return web.json_response({"object": "list", "data": self.models})
 
+    @staticmethod
+    def prompt_tokens(body: dict[str, Any]) -> int:
+        """This server's token count: four characters a token."""
+        return sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
+
+    def _over_window(self, body: dict[str, Any]) -> bool:
+        return self.n_ctx is not None and self.prompt_tokens(body) > self.n_ctx
+
+    async def _props(self, request: web.Request) -> web.Response:
+        await self._record(request, {})
+        if not self.props or self.n_ctx is None:
+            return web.json_response({"error": {"code": 404, "message": "File Not Found"}}, status=404)
+        return web.json_response({"default_generation_settings": {"n_ctx": self.n_ctx}, "total_slots": 1})
+
+    async def _overflow(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        """What llama.cpp does with a prompt longer than its context."""
+        tokens, n_ctx = self.prompt_tokens(body), self.n_ctx
+        if body.get("stream") is False:
+            if not self.numbers:
+                return web.json_response({"error": {"code": 400, "type": "invalid_request_error", "message":
+                                                    "the request exceeds the available context size"}}, status=400)
+            return web.json_response({"error": {
+                "code": 400, "type": "exceed_context_size_error", "n_prompt_tokens": tokens, "n_ctx": n_ctx,
+                "message": f"request ({tokens} tokens) exceeds the available context size ({n_ctx} tokens), "
+                           "try increasing it"}}, status=400)
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        if self.overflow == "error-line":
+            error = {"code": 400, "type": "invalid_request_error",
+                     "message": "the request exceeds the available context size. try increasing the context size "
+                                "or enable context shift"}
+            await resp.write(f"error: {json.dumps(error)}\n\ndata: [DONE]\n\n".encode())
+        await resp.write_eof()
+        return resp
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         await self._record(request, body if self.record_bodies else {})
         err = self._scripted_error("/chat/completions")
         if err is not None:
             return web.json_response(err.body, status=err.status, headers=err.headers)
+        if self._over_window(body):
+            return await self._overflow(request, body)
         text = self.reply(body) if callable(self.reply) else self.reply
+        if body.get("stream") is False:
+            return web.json_response({"object": "chat.completion", "model": body.get("model", ""), "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": self.finish_reason}]})
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
         words = text.split(" ")
@@ -175,7 +233,7 @@ class FakeModelServer:
             self.open_streams -= 1
         self.timings[tag] = (first_at, time.monotonic())
         await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
-                               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+                               "choices": [{"index": 0, "delta": {}, "finish_reason": self.finish_reason}]}))
         if self.usage:
             prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
             await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model, "choices": [],

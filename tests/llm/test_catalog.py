@@ -14,6 +14,7 @@ from core.llm.catalog import Catalog
 from core.llm.chat import ChatCompletionsClient
 from core.llm.gate import check_window, window_warning
 from core.llm.suggest import closest
+from core.llm.urls import endpoint_id
 from tests.fakes.model_api import FakeModelAPI
 
 
@@ -90,7 +91,7 @@ async def test_catalog_caches_in_redis_with_a_ttl(redis: Redis, prefix: str, htt
         assert await catalog.window("m") == 100000
         assert await catalog.models() == [ModelInfo("m", 100000)]
         assert len([r for r in api.requests if r.path == "/v1/models"]) == 1
-        assert 0 < await redis.ttl(f"{prefix}llm:catalog") <= 120
+        assert 0 < await redis.ttl(f"{prefix}llm:catalog:{endpoint_id(api.base_url)}") <= 120
         await catalog.models(refresh=True)
         assert len([r for r in api.requests if r.path == "/v1/models"]) == 2
 

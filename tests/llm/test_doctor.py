@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from core.config import Settings
+from core.llm.catalog import learned_key
 from switchboard.doctor import Report, diagnose
 from tests.fakes.model_api import FakeModelAPI
 
@@ -104,3 +106,35 @@ async def test_endpoints_file_targets_are_checked(
     assert len(problems(report)) == 1
     assert problems(report)[0].startswith(f"✗ [backup] {backup.base_url} gone-model: model 'gone-model' not found")
     assert any(line.startswith("✓ [backup]") and "test message answered" in line for line in report.lines)
+
+
+async def test_litellm_without_a_database_is_a_key_problem(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=MODELS, api_key="master-key-1", no_db=True) as proxy:
+        report = await run(http, model_base_url=proxy.base_url, model_api_key="wrong-key-1")
+    assert problems(report) == [f"✗ primary {proxy.base_url}: the endpoint rejected the key (HTTP 400) "
+                                "→ set MODEL_API_KEY to a valid key"]
+
+
+async def test_a_learned_window_is_the_one_shown(http: httpx.AsyncClient, redis: Redis, prefix: str) -> None:
+    async with FakeModelAPI(models=MODELS) as api:
+        await redis.hset(learned_key(prefix, api.base_url), "big-model", "65536")
+        report = await diagnose(settings(model_base_url=api.base_url, redis_prefix=prefix), http, redis)
+    assert any("context window 65K tokens (learned from the endpoint's context error; the endpoint says 128K)"
+               in line for line in report.lines), report.lines
+
+
+async def test_an_empty_test_answer_is_a_warning(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=MODELS, reply="") as api:
+        report = await run(http, model_base_url=api.base_url)
+    [empty] = [line for line in report.lines if "test message" in line]
+    assert empty.startswith("! ") and "came back empty" in empty
+    assert report.problems == 0
+
+
+async def test_a_failed_listing_is_named_as_such(http: httpx.AsyncClient) -> None:
+    broken = {"GET /v1/models": (500, {"error": {"message": "database is down"}})}
+    async with FakeModelAPI(models=MODELS, routes=broken) as api:
+        report = await run(http, model_base_url=api.base_url)
+    [window] = [line for line in report.lines if "context window is unknown" in line]
+    assert window.startswith("! primary") and "models could not be listed (HTTP 500" in window
+    assert "does not say" not in window

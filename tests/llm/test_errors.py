@@ -56,8 +56,8 @@ def test_messages_people_can_act_on() -> None:
         K.NOT_FOUND, "", model="gpt4o", suggestions=("gpt-4o", "gpt-4o-mini")).user_message()
     assert "rejected the key" in ModelError(K.AUTH, "").user_message()
     assert "/reset" in ModelError(K.CONTEXT, "").user_message()
-    assert "Try again in 12 s" in ModelError(K.RATE_LIMITED, "", retry_after=11.6).user_message()
+    assert "Try again in about 12 s" in ModelError(K.RATE_LIMITED, "", retry_after=11.6).user_message()
     assert ModelError(K.ALL_DOWN, "", retry_after=40).user_message() == \
-        "All model providers are down right now. Try again in 40 s."
+        "All model providers are down right now. Try again in about 40 s."
     line = ModelError(K.UNAVAILABLE, "HTTP 503", status=503, target="backup(http://h/v1)", model="m").log_line()
     assert line == "model call failed class=unavailable target=backup(http://h/v1) model=m status=503 detail=HTTP 503"

@@ -53,7 +53,7 @@ async def test_429_storm_everywhere_is_one_clear_error_with_when(make_chain: Cha
         with pytest.raises(ModelError) as again:
             await answer(chain)
     assert info.value.kind is ModelErrorKind.ALL_DOWN and info.value.retry_after
-    assert "Try again in 30 s" in info.value.user_message()
+    assert "Try again in about 30 s" in info.value.user_message()
     assert again.value.kind is ModelErrorKind.ALL_DOWN
     assert len(a.streams()) == 3 and len(b.streams()) == 3
 
@@ -202,6 +202,6 @@ async def test_single_target_cooling_says_when(make_chain: ChainMaker) -> None:
             await answer(chain)
         with pytest.raises(ModelError) as second:
             await answer(chain)
-    assert first.value.kind is ModelErrorKind.RATE_LIMITED and "Try again in 30 s" in first.value.user_message()
+    assert first.value.kind is ModelErrorKind.RATE_LIMITED and "Try again in about 30 s" in first.value.user_message()
     assert second.value.kind is ModelErrorKind.RATE_LIMITED and second.value.retry_after
     assert len(api.streams()) == 3

@@ -13,7 +13,7 @@ from dotenv import dotenv_values
 
 from switchboard.envfile import update_env_file
 from switchboard.wizard import Answers, Wizard, WizardError
-from tests.fakes.model_api import FakeModelAPI
+from tests.fakes.model_api import FakeModelAPI, Step
 
 MODELS = [{"id": "tiny-model", "context_length": 8192}, {"id": "big-model", "context_length": 128000}]
 CLI = ("from switchboard.cli import app; "
@@ -123,3 +123,38 @@ async def test_cli_model_without_a_terminal_names_the_missing_flag(tmp_path: Pat
     code, out = await run_cli("model", "--non-interactive", cwd=tmp_path)
     assert code == 1 and "pass --base-url" in out
     assert not (tmp_path / ".env").exists()
+
+
+async def test_the_configured_window_is_the_one_checked(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=MODELS) as api:
+        wizard = Wizard(Scripted([], interactive=False), http, minimum=64000, current=Answers(), window_override=8192)
+        with pytest.raises(WizardError, match=r"8,192 tokens .*MODEL_CONTEXT_WINDOW=8192 is set: raise or remove it"):
+            await wizard.run(Answers(api.base_url, "", "big-model", "auto"))
+
+
+async def test_cli_model_honours_model_context_window(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MODEL_CONTEXT_WINDOW=8192\n")
+    async with FakeModelAPI(models=MODELS) as api:
+        code, out = await run_cli("model", "--base-url", api.base_url, "--api-key", "", "--model", "big-model",
+                                  cwd=tmp_path)
+    assert code == 1 and "MODEL_CONTEXT_WINDOW=8192 is set" in out, out
+    assert dotenv_values(tmp_path / ".env") == {"MODEL_CONTEXT_WINDOW": "8192"}  # nothing saved
+
+
+async def test_litellm_key_refusal_is_asked_again(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=MODELS, api_key="master-key-1", no_db=True) as proxy:
+        prompter = Scripted([proxy.base_url, "wrong-key-1", "master-key-1", "big-model", ""])
+        answers = await Wizard(prompter, http, minimum=64000, current=Answers()).run(Answers())
+    assert answers.api_key == "master-key-1"
+    assert any("rejected the key (HTTP 400)" in line for line in prompter.said)
+
+
+async def test_cli_without_a_terminal_says_a_failure_once_and_asks_nothing(tmp_path: Path) -> None:
+    broken = {"GET /v1/models": (500, {"error": {"message": "database is down"}})}
+    async with FakeModelAPI(models=MODELS, routes=broken) as api:
+        api.script(Step(status=400, json={"error": {"message": "unsupported chat template"}}))
+        code, out = await run_cli("model", "--non-interactive", "--base-url", api.base_url, "--api-key", "",
+                                  "--model", "big-model", cwd=tmp_path)
+    assert code == 1
+    assert "could not list models" in out and "type the model id" not in out
+    assert out.count("unsupported chat template") == 1, out
