@@ -9,7 +9,6 @@ adapters close.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -28,26 +27,29 @@ async def start_all(adapters: Sequence[Adapter], gateway: Gateway, web: WebServe
             started.append(adapter)  # a failed start may leave a session open: close it too
             await adapter.start(gateway, web)
     except BaseException:
+        await _stop_intake(list(reversed(started)))
         await _close(started)
         raise
 
 
 async def shut_down(adapters: Sequence[Adapter], gateway: Gateway, grace: float) -> None:
     """Stop intake everywhere, let replies finish for up to `grace` seconds, close the adapters."""
-    for adapter in adapters:
-        try:
-            await adapter.stop_intake()
-        except Exception:  # outermost boundary of one adapter's shutdown: the others still stop
-            log.exception("stopping %s's intake failed", adapter.name)
+    await _stop_intake(adapters)
     if not await gateway.join(grace):
         log.warning("replies still streaming after %.0f s; closing anyway (another replica resumes them)", grace)
     await _close(adapters)
 
 
+async def _stop_intake(adapters: Sequence[Adapter]) -> None:
+    for adapter in adapters:
+        try:
+            await adapter.stop_intake()
+        except Exception:  # outermost boundary of one adapter's shutdown: the others still stop
+            log.exception("stopping %s's intake failed", adapter.name)
+
+
 async def _close(adapters: Sequence[Adapter]) -> None:
     for adapter in reversed(adapters):
-        with contextlib.suppress(Exception):
-            await adapter.stop_intake()
         try:
             await adapter.close()
         except Exception:  # outermost boundary of one adapter's shutdown: the others still close

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,23 @@ def platform() -> MemoryPlatform:
     return MemoryPlatform()
 
 
+GatewayMaker = Callable[..., Awaitable[Gateway]]
+
+
 @pytest.fixture
-async def gateway(
-    make_settings: Callable[..., Settings], redis: Redis, platform: MemoryPlatform
-) -> AsyncIterator[Gateway]:
-    async with assembled(make_settings(), redis=redis) as running:
-        running.core.bind(platform)
-        yield running.gateway
+async def make_gateway(make_settings: Callable[..., Settings], redis: Redis,
+                       platform: MemoryPlatform) -> AsyncIterator[GatewayMaker]:
+    """Gateways with these setting overrides, assembled as `switchboard run` does, the in-memory
+    platform bound; all shut down after the test."""
+    async with AsyncExitStack() as stack:
+        async def make(**overrides: Any) -> Gateway:
+            running = await stack.enter_async_context(assembled(make_settings(**overrides), redis=redis))
+            running.core.bind(platform)
+            return running.gateway
+
+        yield make
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayMaker) -> Gateway:
+    return await make_gateway()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from core.gateway import Gateway
+from tests.conftest import GatewayMaker
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer, ScriptedError
 from tests.helpers import inbound
@@ -76,18 +77,10 @@ async def test_wrong_key_is_explained_without_the_key(gateway: Gateway, platform
     assert platform.messages == {}
 
 
-async def test_dead_endpoint_is_explained(make_settings, redis, platform: MemoryPlatform) -> None:  # type: ignore[no-untyped-def]
-    from core.llm.factory import build_model_client
-    from core.services import Core
-
-    settings = make_settings(model_base_url="http://127.0.0.1:9/v1", model_context_window=128000)
-    model = build_model_client(settings, redis, settings.redis_prefix)
-    core = Core(settings=settings, redis=redis, model=model)
-    core.bind(platform)
-    gw = Gateway(core)
+async def test_dead_endpoint_is_explained(make_gateway: GatewayMaker, platform: MemoryPlatform) -> None:
+    gw = await make_gateway(model_base_url="http://127.0.0.1:9/v1", model_context_window=128000)
     await gw.handle(inbound("anyone there?"))
     await gw.join()
-    await model.aclose()
     assert "unavailable" in platform.notices[-1].text
 
 
@@ -143,22 +136,13 @@ async def test_reset_forgets_but_keeps_the_model_choice(gateway: Gateway, platfo
     assert model_server.chat_requests()[1].body["model"] == "fake-other"
 
 
-async def test_a_flooding_user_is_told_when_to_retry(make_settings, redis, platform: MemoryPlatform,  # type: ignore[no-untyped-def]
-                                                     model_server: FakeModelServer) -> None:
-    from core.llm.factory import build_model_client
-    from core.services import Core
-
-    settings = make_settings(user_messages_per_minute=2)
-    model = build_model_client(settings, redis, settings.redis_prefix)
-    core = Core(settings=settings, redis=redis, model=model)
-    core.bind(platform)
-    gw = Gateway(core)
+async def test_a_flooding_user_is_told_when_to_retry(make_gateway: GatewayMaker, platform: MemoryPlatform) -> None:
+    gw = await make_gateway(user_messages_per_minute=2)
     for text in ("one", "two", "three"):
         await gw.handle(inbound(text))
     await gw.handle(inbound("two", event_id="dup"))
     await gw.handle(inbound("two", event_id="dup"))
     await gw.join()
-    await model.aclose()
     assert platform.final_texts("chat-alice") == ["You said: one", "You said: two"]
     notices = [n.text for n in platform.notices]
     assert len(notices) == 2  # "three" and the first "dup"; the re-delivered "dup" is silent
