@@ -7,7 +7,7 @@ import asyncio
 from core.gateway import Gateway
 from tests.conftest import GatewayMaker
 from tests.fakes.memory_platform import MemoryPlatform
-from tests.fakes.model_server import FakeModelServer, ScriptedError
+from tests.fakes.model_server import FakeModelServer
 from tests.helpers import inbound
 
 
@@ -69,7 +69,7 @@ async def test_oversized_message_gets_a_clear_answer(gateway: Gateway, platform:
 
 async def test_wrong_key_is_explained_without_the_key(gateway: Gateway, platform: MemoryPlatform,
                                                       model_server: FakeModelServer) -> None:
-    model_server.errors.append(ScriptedError(401, {"error": {"message": "Incorrect API key provided: sk-te***"}}))
+    model_server.fail_next(401, {"error": {"message": "Incorrect API key provided: sk-te***"}})
     await gateway.handle(inbound("hi"))
     await gateway.join()
     assert platform.notices[-1].text.startswith("The model endpoint rejected the key")

@@ -39,7 +39,7 @@ async def test_retry_after_pauses_the_chat_and_loses_no_text(redis: Redis, prefi
     platform = MemoryPlatform()
     pacer = ChatPacer(redis, f"{prefix}pace:test", 0.0)
     outlet = platform.outlet_for(inbound("x"), pacer)
-    platform.retry_after = [0.05, 0.05]
+    platform.retry_next(0.05, times=2)
     await outlet.show("part one")  # 429: skipped, merged into the next show
     await outlet.finish("part one and part two")  # 429 once more, then delivered
     assert platform.final_texts("chat-alice") == ["part one and part two"]

@@ -8,15 +8,14 @@ instead of sleeping. Routes live in ``discord_rest.py``, the socket in
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from aiohttp import web
 
 from tests.fakes import discord_models as models
+from tests.fakes.base import Canned, FakeServer
 from tests.fakes.discord_gateway import MESSAGE_CONTENT_INTENT, FakeGateway
 from tests.fakes.discord_models import (
     APPLICATION_COMMAND,
@@ -26,7 +25,6 @@ from tests.fakes.discord_models import (
     JSON,
     LOADING,
     Call,
-    Fault,
     InteractionRecord,
     Snowflakes,
     StoredMessage,
@@ -34,17 +32,18 @@ from tests.fakes.discord_models import (
     would_ping,
 )
 from tests.fakes.discord_rest import API, DiscordRest
-from tests.fakes.waiting import wait_until
 
-T = TypeVar("T")
 STRING_OPTION = 3
 
 
-class FakeDiscord:
+class FakeDiscord(FakeServer[Call, Canned]):
     """``async with FakeDiscord() as fake:`` serves REST at ``fake.base_url``, the gateway at ``fake.gateway_url``."""
+
+    shutdown_timeout = 0.5  # stopping waits at most this long for requests still open (the gateway socket)
 
     def __init__(self, *, token: str = "fake-discord-token.for-tests", heartbeat_ms: int = 41250,
                  allow_message_content: bool = True, ack_deadline: float = 3.0, token_life: float = 900.0) -> None:
+        super().__init__()
         self.token = token
         self.ack_deadline = ack_deadline  # seconds an interaction may wait for its first response
         self.token_life = token_life  # seconds an interaction token works for webhooks
@@ -66,11 +65,6 @@ class FakeDiscord:
         self.interactions: dict[int, InteractionRecord] = {}
         self.commands: dict[str, list[JSON]] = {}  # "global" or a guild id -> registered commands
         self.pings: list[str] = []  # mentions a bot message would have notified
-        self.calls: list[Call] = []
-        self.faults: list[Fault] = []
-        self.port = 0
-        self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
         self.gateway = FakeGateway(token=token, heartbeat_ms=heartbeat_ms, allow_message_content=allow_message_content,
                                    hello=self._hello, on_change=self.bump)
 
@@ -78,36 +72,17 @@ class FakeDiscord:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{API}"
+        return self.root_url + API
 
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/"
 
-    async def __aenter__(self) -> FakeDiscord:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         DiscordRest(self).install(app)
         app.router.add_get("/", self.gateway.handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # -- reading state ---------------------------------------------------------------------
-
-    def bump(self) -> None:
-        self._changed.set()
-
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0, *, what: str = "condition") -> T:
-        """Re-checks ``predicate`` whenever a call is recorded or the gateway changes; returns its value."""
-        return await wait_until(self._changed, predicate, timeout, what=what, calls=self.calls)
 
     def calls_to(self, name: str) -> list[Call]:
         """Calls by route, e.g. ``calls_to("PATCH /channels/{channel_id}/messages/{message_id}")``."""
@@ -201,29 +176,17 @@ class FakeDiscord:
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
         headers = {"Via": "1.1 google", "Retry-After": str(math.ceil(retry_after)),
                    "X-RateLimit-Scope": "shared" if not is_global else "global"}
-        self.faults.append(Fault(route, 429, body, headers, times))
+        self.inject(route, Canned(429, body, headers), times=times)
 
     def fail(self, route: str, status: int, code: int, message: str, *, times: int = 1) -> None:
-        self.faults.append(Fault(route, status, {"message": message, "code": code}, {}, times))
+        """The next ``times`` calls to ``route`` get Discord's error body with this status and code."""
+        self.inject(route, Canned(status, {"message": message, "code": code}), times=times)
 
     async def drop_connection(self, *, replay: Iterable[int | str] = ()) -> None:
         """Drops the gateway socket; events with these ids are delivered again after RESUME."""
         await self.gateway.drop(replay=[str(i) for i in replay])
 
     # -- used by the REST routes -----------------------------------------------------------
-
-    def record(self, call: Call) -> None:
-        self.calls.append(call)
-        self.bump()
-
-    def take_fault(self, name: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.route == name:
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                return fault
-        return None
 
     def store_bot_message(self, channel_id: int, body: JSON, *, interaction: InteractionRecord | None = None
                           ) -> StoredMessage:

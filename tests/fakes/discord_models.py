@@ -70,17 +70,6 @@ class Call:
 
 
 @dataclass
-class Fault:
-    """A canned error for the next ``times`` calls to ``route`` (e.g. a 429)."""
-
-    route: str
-    status: int
-    body: JSON
-    headers: dict[str, str]
-    times: int = 1
-
-
-@dataclass
 class StoredMessage:
     """A message in the fake's channels, with what the bot did to it."""
 

@@ -1,7 +1,8 @@
 """An in-memory platform for driving the core without any chat service.
 
 Its outlet is the real PagedOutlet over recording send/edit calls, so paging, pacing
-and 429 handling are the production code paths.
+and 429 handling are the production code paths. The call log, injected 429s and
+``wait_for`` are the ones every fake shares (``tests/fakes/base.py``); it has no socket.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from core.outlet import PlatformRetryAfter
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
 from core.types import Choice, Inbound, Limits
+from tests.fakes.base import Recorder
+
+Record = tuple[str, str, float]  # (op, chat, event-loop time)
+WRITE = "write"  # the fault target: a send or an edit
 
 
 @dataclass
@@ -33,21 +38,19 @@ class Notice:
     choices: tuple[Choice, ...]
 
 
-class MemoryPlatform:
-    """Records every call; `retry_after` queues 429s for the next calls."""
+class MemoryPlatform(Recorder[Record, float]):
+    """Records every call; `retry_next` makes the next sends/edits answer 429."""
 
     def __init__(self, name: str = "memory", limits: Limits | None = None) -> None:
+        super().__init__()
         self.name = name
         self.limits = limits or Limits(max_chars=4096, min_edit_interval=0.0)
         self.messages: dict[str, Sent] = {}
         self.order: list[str] = []  # message ids in send order
         self.notices: list[Notice] = []
-        self.calls: list[tuple[str, str, float]] = []  # (op, chat, monotonic time)
-        self.retry_after: list[float] = []
         self.denied_users: set[str] = set()
         self.typing_count = 0
         self._ids = itertools.count(1)
-        self.changed = asyncio.Condition()
 
     def limits_for(self, inbound: Inbound) -> Limits:
         return self.limits
@@ -61,18 +64,14 @@ class MemoryPlatform:
     def final_texts(self, chat_id: str) -> list[str]:
         return [self.messages[m].text for m in self.order if self.messages[m].chat_id == chat_id]
 
-    async def wait_for(self, predicate: object, timeout: float = 10.0) -> None:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(predicate), timeout)  # type: ignore[arg-type]
+    def retry_next(self, seconds: float, *, times: int = 1) -> None:
+        """The next ``times`` sends or edits are refused with a 429 asking to wait ``seconds``."""
+        self.inject(WRITE, seconds, times=times)
 
-    async def _record(self, op: str, chat_id: str) -> None:
-        self.calls.append((op, chat_id, asyncio.get_running_loop().time()))
-        if self.retry_after and op in ("send", "edit"):
-            raise PlatformRetryAfter(self.retry_after.pop(0))
-
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
+    def _record(self, op: str, chat_id: str) -> None:
+        self.record((op, chat_id, asyncio.get_running_loop().time()))
+        if op in ("send", "edit") and (seconds := self.take_fault(WRITE)) is not None:
+            raise PlatformRetryAfter(seconds)
 
 
 class _Ops:
@@ -81,25 +80,25 @@ class _Ops:
         self.chat_id = chat_id
 
     async def send(self, text: str, *, final: bool) -> str:
-        await self.p._record("send", self.chat_id)
+        self.p._record("send", self.chat_id)
         message_id = str(next(self.p._ids))
         self.p.messages[message_id] = Sent(self.chat_id, message_id, text, final)
         self.p.order.append(message_id)
-        await self.p._notify()
+        self.p.bump()
         return message_id
 
     async def edit(self, message_id: str, text: str, *, final: bool) -> None:
-        await self.p._record("edit", self.chat_id)
+        self.p._record("edit", self.chat_id)
         sent = self.p.messages[message_id]
         sent.edits.append(text)
         sent.text, sent.final = text, final
-        await self.p._notify()
+        self.p.bump()
 
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
-        await self.p._record("notice", self.chat_id)
+        self.p._record("notice", self.chat_id)
         self.p.notices.append(Notice(self.chat_id, text, tuple(choices)))
-        await self.p._notify()
+        self.p.bump()
 
     async def typing(self) -> None:
         self.p.typing_count += 1
-        await self.p._notify()
+        self.p.bump()

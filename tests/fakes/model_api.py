@@ -3,19 +3,23 @@
 Written on raw asyncio streams rather than a web framework, so that a test controls every
 byte: scripted statuses and bodies, SSE comments, mid-stream error events, a stream that
 hangs until the client hangs up (observed as a disconnect), or a connection dropped cold.
+The call log, ``wait_for`` and the ``async with`` lifecycle come from ``FakeServer``; only
+the listener is its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.base import FakeServer
+
 Then = Literal["end", "hang", "drop", "error", "truncate"]
+STREAM = "stream"  # what scripted steps wait for: any mode's stream request
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
             408: "Request Timeout", 409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable", 529: "Overloaded"}
@@ -49,7 +53,9 @@ class Recorded:
     body: Any
 
 
-class FakeModelAPI:
+class FakeModelAPI(FakeServer[Recorded, Step]):
+    """Each request is recorded in ``calls`` as it arrives; stream requests follow ``script``."""
+
     def __init__(
         self,
         *,
@@ -62,6 +68,7 @@ class FakeModelAPI:
         page_size: int = 0,
         no_db: bool = False,
     ) -> None:
+        super().__init__()
         self.modes = modes
         self.prefix = prefix
         self.models = models if models is not None else [{"id": "big-model", "context_length": 128000}]
@@ -72,41 +79,35 @@ class FakeModelAPI:
         # A LiteLLM proxy with a master key and no database: a wrong key gets 400 "No connected
         # db.", a missing one a 500.
         self.no_db = no_db
-        self.steps: deque[Step] = deque()
-        self.requests: list[Recorded] = []
-        self.disconnected = asyncio.Event()
-        self.disconnects = 0
+        self.disconnects = 0  # streams the client hung up on
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
 
     # -- test-facing ----------------------------------------------------------------------
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     @property
     def base_url(self) -> str:
         return self.root_url + self.prefix
 
     def script(self, *steps: Step) -> FakeModelAPI:
-        self.steps.extend(steps)
+        """The next stream requests get these steps, one each, in order."""
+        for step in steps:
+            self.inject(STREAM, step)
         return self
 
     def streams(self) -> list[Recorded]:
-        return [r for r in self.requests if r.method == "POST" and r.path.endswith(self._stream_paths())]
+        return [r for r in self.calls if r.method == "POST" and r.path.endswith(self._stream_paths())]
 
-    async def __aenter__(self) -> FakeModelAPI:
+    async def _listen(self) -> int:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+        return int(self._server.sockets[0].getsockname()[1])
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def _unlisten(self) -> None:
         if self._server is not None:
             self._server.close()
             for writer in list(self._writers):
                 writer.transport.abort()
             await self._server.wait_closed()
+            self._server = None
 
     # -- HTTP/1.1 ------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -132,7 +133,7 @@ class FakeModelAPI:
         data = await reader.readexactly(int(headers.get("content-length", "0")))
         body = json.loads(data) if data else None
         url = urlsplit(target)
-        self.requests.append(Recorded(method, url.path, headers, body))
+        self.record(Recorded(method, url.path, headers, body))
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         return await self._route(method, url.path, query, headers, body, reader, writer)
 
@@ -209,7 +210,7 @@ class FakeModelAPI:
     # -- streaming -----------------------------------------------------------------------
     async def _stream(self, mode: str, headers: dict[str, str], body: Any,
                       reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        step = self.steps.popleft() if self.steps else Step()
+        step = self.take_fault(STREAM) or Step()
         if step.hold is not None:
             await step.hold.wait()
         if not self._authorised(mode, headers):
@@ -261,7 +262,7 @@ class FakeModelAPI:
 
     def _lost(self) -> None:
         self.disconnects += 1
-        self.disconnected.set()
+        self.bump()
 
 
 def _chunk(data: bytes) -> bytes:

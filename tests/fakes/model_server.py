@@ -1,10 +1,11 @@
 """A local OpenAI-compatible model server that streams over real sockets.
 
-Tests script what it answers and read back what it was asked. With `n_ctx` set it behaves
-like a llama.cpp server for a prompt over its window: the streamed request gets HTTP 200 and
-no answer (2025 builds send an SSE `error:` line then `[DONE]`; `overflow="empty"` sends
-nothing at all), the same request unstreamed gets a 400 naming `n_ctx`, and `/props` (when
-`props` is on) tells the window.
+Tests script what it answers, inject failures with ``fail_next``, and read back what it
+was asked (``calls``, ``chat_requests()``). With `n_ctx` set it behaves like a llama.cpp
+server for a prompt over its window: the streamed request gets HTTP 200 and no answer (2025
+builds send an SSE `error:` line then `[DONE]`; `overflow="empty"` sends nothing at all),
+the same request unstreamed gets a 400 naming `n_ctx`, and `/props` (when `props` is on)
+tells the window.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.base import Canned, FakeServer
 
 Reply = str | Callable[[dict[str, Any]], str]
 
@@ -30,16 +32,6 @@ def echo_reply(body: dict[str, Any]) -> str:
 
 
 @dataclass
-class ScriptedError:
-    """One canned failure for the next request (status plus JSON body and headers)."""
-
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    path: str = "/chat/completions"  # which endpoint fails
-
-
-@dataclass
 class RecordedRequest:
     method: str
     path: str
@@ -48,8 +40,10 @@ class RecordedRequest:
     at: float
 
 
-class FakeModelServer:
+class FakeModelServer(FakeServer[RecordedRequest, Canned]):
     """Speaks `/v1/models` and streamed `/v1/chat/completions` (SSE)."""
+
+    cancel_handlers = True  # a client hanging up mid-stream cancels the handler: counted in `disconnects`
 
     def __init__(
         self,
@@ -63,6 +57,7 @@ class FakeModelServer:
         overflow: Literal["error-line", "empty"] = "error-line",
         numbers: bool = True,
     ) -> None:
+        super().__init__()
         self.models = models if models is not None else [{"id": "fake-large", "context_length": 128000}]
         self.reply = reply
         self.words_per_chunk = words_per_chunk
@@ -72,8 +67,6 @@ class FakeModelServer:
         self.overflow = overflow
         self.numbers = numbers  # False: the unstreamed 400 names no window (only /props tells)
         self.finish_reason = "stop"  # "length": the answer ends at the token limit
-        self.errors: deque[ScriptedError] = deque()
-        self.requests: list[RecordedRequest] = []
         self.hold: asyncio.Event | None = None  # when set to an Event, streams wait on it
         self.hold_after = 0  # how many pieces stream before waiting on `hold`
         self.disconnects = 0  # streams the client closed before the end
@@ -84,69 +77,48 @@ class FakeModelServer:
         self.timings: dict[str, tuple[float, float]] = {}
         self.open_streams = 0
         self.max_open_streams = 0  # the most answers streaming at the same moment
-        self.request_seen = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return self.root_url + "/v1"
 
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+        return [r for r in self.calls if r.path.endswith("/chat/completions")]
 
     def answered(self) -> list[RecordedRequest]:
         """Chat requests that were not refused as over the window."""
         return [r for r in self.chat_requests() if not self._over_window(r.body)]
 
-    async def __aenter__(self) -> FakeModelServer:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/props", self._props)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def stop(self) -> None:
         if self.hold is not None:
             self.hold.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
+
+    def fail_next(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None, *,
+                  path: str = "/chat/completions", times: int = 1) -> None:
+        """The next ``times`` requests to ``path`` ("/chat/completions" or "/models") get this answer."""
+        self.inject(path, Canned(status, body, headers or {}), times=times)
 
     async def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:
         """Wait until `count` chat requests have arrived."""
-        async with self.request_seen:
-            await asyncio.wait_for(
-                self.request_seen.wait_for(lambda: len(self.chat_requests()) >= count), timeout
-            )
+        await self.wait_for(lambda: len(self.chat_requests()) >= count, timeout, what=f"{count} chat requests")
 
     async def wait_disconnect(self, timeout: float = 5.0) -> None:
         """Wait until a client has closed a stream early (e.g. after /stop)."""
-        async with self.request_seen:
-            await asyncio.wait_for(self.request_seen.wait_for(lambda: self.disconnects > 0), timeout)
+        await self.wait_for(lambda: self.disconnects > 0, timeout, what="a stream closed early")
 
-    async def _record(self, request: web.Request, body: dict[str, Any]) -> None:
+    def _record(self, request: web.Request, body: dict[str, Any]) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest(request.method, request.path, headers, body, time.monotonic()))
-        async with self.request_seen:
-            self.request_seen.notify_all()
-
-    def _scripted_error(self, path: str) -> ScriptedError | None:
-        for err in self.errors:
-            if err.path == path:
-                self.errors.remove(err)
-                return err
-        return None
+        self.record(RecordedRequest(request.method, request.path, headers, body, time.monotonic()))
 
     async def _models(self, request: web.Request) -> web.Response:
-        await self._record(request, {})
-        err = self._scripted_error("/models")
+        self._record(request, {})
+        err = self.take_fault("/models")
         if err is not None:
             return web.json_response(err.body, status=err.status, headers=err.headers)
         return web.json_response({"object": "list", "data": self.models})
@@ -160,7 +132,7 @@ class FakeModelServer:
         return self.n_ctx is not None and self.prompt_tokens(body) > self.n_ctx
 
     async def _props(self, request: web.Request) -> web.Response:
-        await self._record(request, {})
+        self._record(request, {})
         if not self.props or self.n_ctx is None:
             return web.json_response({"error": {"code": 404, "message": "File Not Found"}}, status=404)
         return web.json_response({"default_generation_settings": {"n_ctx": self.n_ctx}, "total_slots": 1})
@@ -188,8 +160,8 @@ class FakeModelServer:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        await self._record(request, body if self.record_bodies else {})
-        err = self._scripted_error("/chat/completions")
+        self._record(request, body if self.record_bodies else {})
+        err = self.take_fault("/chat/completions")
         if err is not None:
             return web.json_response(err.body, status=err.status, headers=err.headers)
         if self._over_window(body):
@@ -222,8 +194,7 @@ class FakeModelServer:
                         await self.hold.wait()
                     except asyncio.CancelledError:
                         self.disconnects += 1  # aiohttp cancels the handler when the client goes away
-                        async with self.request_seen:
-                            self.request_seen.notify_all()
+                        self.bump()
                         raise
                 await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
                                        "choices": [{"index": 0, "delta": {"content": piece},

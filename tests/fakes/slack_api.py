@@ -13,10 +13,10 @@ import contextlib
 import itertools
 import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.base import Canned, FakeServer
 from tests.fakes.slack_events import SlackEvents
 from tests.fakes.slack_models import (
     JSON,
@@ -24,14 +24,11 @@ from tests.fakes.slack_models import (
     TEXT_MAX,
     Call,
     Envelope,
-    Fault,
     Message,
     blocks_error,
     markdown_of,
 )
-from tests.fakes.waiting import wait_until
 
-T = TypeVar("T")
 Handler = Callable[[JSON], Awaitable[JSON]]
 _JSON_FIELDS = frozenset({"blocks", "chunks", "metadata", "attachments"})
 
@@ -42,21 +39,19 @@ class SlackError(Exception):
         self.error = error
 
 
-class FakeSlack(SlackEvents):
+class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
     """``async with FakeSlack() as fake:``; point slack_sdk at ``fake.api_url``."""
 
     def __init__(self, *, bot_token: str = "xoxb-test-switchboard", app_token: str = "xapp-1-test-switchboard",
                  signing_secret: str = "test-signing-secret", team_id: str = "T0TEST",
                  bot_user_id: str = "U0BOT", bot_id: str = "B0BOT", app_id: str = "A0TEST") -> None:
-        super().__init__(team_id=team_id, bot_user_id=bot_user_id, app_id=app_id)
+        SlackEvents.__init__(self, team_id=team_id, bot_user_id=bot_user_id, app_id=app_id)
+        FakeServer.__init__(self)
         self.bot_token, self.app_token, self.signing_secret = bot_token, app_token, signing_secret
         self.bot_id = bot_id
-        self.port = 0
-        self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.responses: list[tuple[str, JSON]] = []  # (response_url id, body) posted back
         self.acks: dict[str, list[JSON]] = {}  # envelope_id -> ack frames
-        self.faults: list[Fault] = []
         self.streaming = True  # False: the chat.*Stream methods answer `streaming_error`
         self.streaming_error = "unknown_method"
         self.markdown_blocks = True  # False: a markdown block is invalid_blocks
@@ -64,8 +59,6 @@ class FakeSlack(SlackEvents):
         self.connections = 0  # WebSocket connections ever opened
         self.sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
-        self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test, "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post, "chat.update": self._update,
@@ -76,29 +69,21 @@ class FakeSlack(SlackEvents):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeSlack:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/link/", self._socket)
         app.router.add_post("/response/{rid}", self._response)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = self._runner.addresses[0][1]
-        return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        for ws in list(self.sockets):
-            await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+    async def stop(self) -> None:
+        await self.drop_connections()
+        await super().stop()
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.root_url}/api/"
 
     def response_url(self, rid: str) -> str:
-        return f"http://127.0.0.1:{self.port}/response/{rid}"
+        return f"{self.root_url}/response/{rid}"
 
     # -- reading state ---------------------------------------------------------------------
 
@@ -113,21 +98,14 @@ class FakeSlack(SlackEvents):
     def texts(self, channel: str, thread_ts: str | None) -> list[str]:
         return [m.visible for m in self.in_thread(channel, thread_ts)]
 
-    def bump(self) -> None:
-        self._changed.set()
-
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
-                       *, what: str = "condition") -> T:
-        """Re-checks ``predicate`` whenever a call, ack or connection changes state."""
-        return await wait_until(self._changed, predicate, timeout, what=what, calls=self.calls)
-
     # -- driving ---------------------------------------------------------------------------
 
     def fail_next(self, method: str, error: str = "ratelimited", *, status: int | None = None,
                   retry_after: int | None = 1, times: int = 1) -> None:
         """The next `times` calls to `method` fail (a ratelimited one with 429 + Retry-After)."""
         code = status if status is not None else (429 if error == "ratelimited" else 200)
-        self.faults.append(Fault(method, error, code, retry_after if code == 429 else None, times))
+        headers = {"Retry-After": str(retry_after)} if code == 429 and retry_after is not None else {}
+        self.inject(method, Canned(code, {"ok": False, "error": error}, headers), times=times)
 
     async def deliver(self, envelope: Envelope) -> str:
         """Sends an envelope over the newest live WebSocket (waiting for one)."""
@@ -163,12 +141,10 @@ class FakeSlack(SlackEvents):
         headers: dict[str, str] = {}
         status = 200
         try:
-            fault = self._take_fault(method)
+            fault = self.take_fault(method)
             if fault is not None:
-                status = fault.status
-                if fault.retry_after is not None:
-                    headers["Retry-After"] = str(fault.retry_after)
-                raise SlackError(fault.error)
+                status, headers = fault.status, dict(fault.headers)
+                raise SlackError(fault.body["error"])
             self._check_token(method, token)
             handler = self._methods.get(method)
             if handler is None:
@@ -177,16 +153,8 @@ class FakeSlack(SlackEvents):
         except SlackError as exc:
             call.error = exc.error
             body = {"ok": False, "error": exc.error}
-        self.calls.append(call)
-        self.bump()
+        self.record(call)
         return web.json_response(body, status=status, headers=headers)
-
-    def _take_fault(self, method: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.method == method and fault.times > 0:
-                fault.times -= 1
-                return fault
-        return None
 
     def _check_token(self, method: str, token: str) -> None:
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token

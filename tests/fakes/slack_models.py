@@ -61,15 +61,6 @@ class Message:
 
 
 @dataclass
-class Fault:
-    method: str
-    error: str
-    status: int = 200
-    retry_after: int | None = None
-    times: int = 1
-
-
-@dataclass
 class Envelope:
     envelope_id: str
     type: str

@@ -16,17 +16,17 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.base import FakeServer, Fault
 from tests.fakes.telegram_models import (
     JSON,
     MAX_CAPTION,
     Call,
     Draft,
-    Fault,
     SentMessage,
     TelegramError,
     UploadedFile,
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.client.telegram import TelegramAPIServer
 
-T = TypeVar("T")
 Handler = Callable[[JSON], Awaitable[Any]]
 
 _PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?")
@@ -93,25 +92,25 @@ async def _read_params(request: web.Request) -> JSON:
     return params | files
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer[Call, TelegramError]):
     """An in-process Bot API server; ``async with FakeTelegram() as fake:`` runs it."""
+
+    cancel_handlers = True  # aiogram drops its long poll: its handler is cancelled, as on the real server
 
     def __init__(self, token: str = "4242:TEST-switchboard-token", *, bot_id: int = 4242,
                  username: str = "switchboard_bot", first_name: str = "Switchboard",
                  clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.token = token
         self.me: JSON = {"id": bot_id, "is_bot": True, "first_name": first_name,
                          "username": username, "can_join_groups": True,
                          "can_read_all_group_messages": False, "supports_inline_queries": False}
-        self.base_url = ""
-        self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], SentMessage] = {}
         self.drafts: list[Draft] = []
         self.violations: list[Violation] = []
         self.pending_updates: list[JSON] = []
         self.webhook: JSON = {}
         self.commands: dict[str, list[JSON]] = {}
-        self.faults: list[Fault] = []
         self.polls_in_flight = 0  # getUpdates requests currently being answered
         self._clock = clock
         self._chats: dict[int, JSON] = {}
@@ -124,9 +123,7 @@ class FakeTelegram:
         self._flood_interval: float | None = None
         self._flood_methods: set[str] = set()
         self._last_send: dict[int, float] = {}
-        self._changed = asyncio.Event()
         self._closing = False
-        self._runner: web.AppRunner | None = None
         handlers: dict[str, Handler] = {
             "getMe": self._get_me, "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
@@ -142,28 +139,13 @@ class FakeTelegram:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # Cancel a handler when aiogram drops its long poll, as the real server would.
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
 
     async def stop(self) -> None:
         self._closing = True
-        self._bump()  # releases parked long polls so shutdown does not wait for them
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        self.bump()  # releases parked long polls so shutdown does not wait for them
+        await super().stop()
 
     def api_server(self) -> TelegramAPIServer:
         from aiogram.client.telegram import TelegramAPIServer
@@ -190,23 +172,6 @@ class FakeTelegram:
     def final_texts(self, chat_id: int) -> list[str]:
         return [m.text for m in self.sent_to(chat_id)]
 
-    # The brief's API takes timeout= directly, so ASYNC109 is silenced on purpose below.
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
-                       *, what: str = "condition") -> T:
-        """Re-checks ``predicate`` whenever a call is recorded or state changes.
-
-        Calls are recorded when answered, so a true predicate sees the state they produced.
-        Returns the predicate's truthy result.
-        """
-        try:
-            async with asyncio.timeout(timeout):
-                while not (result := predicate()):
-                    await self._changed.wait()
-                return result
-        except TimeoutError:
-            recent = "\n".join(f"  {call}" for call in self.calls[-10:]) or "  (no calls)"
-            raise TimeoutError(f"{what} not met within {timeout}s; last calls:\n{recent}") from None
-
     async def wait_for_call(self, method: str, where: Callable[[Call], bool] | None = None,
                             timeout: float = 5.0) -> Call:
         """The first recorded call to ``method`` (optionally matching ``where``)."""
@@ -222,7 +187,7 @@ class FakeTelegram:
         if "update_id" not in update:
             update = {"update_id": next(self._update_ids), **update}
         self.pending_updates.append(update)
-        self._bump()
+        self.bump()
         return update
 
     def user_message(self, chat_id: int, user_id: int, text: str | None = None, *,
@@ -290,17 +255,16 @@ class FakeTelegram:
 
     def fail_next(self, method: str, error_code: int = 400, description: str | None = None, *,
                   retry_after: int | None = None, times: int = 1,
-                  match: Callable[[JSON], bool] | None = None) -> Fault:
-        """Makes the next ``times`` calls to ``method`` (matching ``match``) fail."""
+                  match: Callable[[JSON], bool] | None = None) -> Fault[TelegramError]:
+        """Makes the next ``times`` calls to ``method`` (whose params ``match``) fail."""
         if error_code == HTTPStatus.TOO_MANY_REQUESTS and retry_after is None:
             retry_after = 1
         if description is None:
             description = (f"Too Many Requests: retry after {retry_after}"
                            if error_code == HTTPStatus.TOO_MANY_REQUESTS
                            else f"{HTTPStatus(error_code).phrase}: injected failure")
-        fault = Fault(method, TelegramError(error_code, description, retry_after), times, match)
-        self.faults.append(fault)
-        return fault
+        canonical = self._methods.get(method.lower(), (method, None))[0]  # names are case-insensitive
+        return self.inject(canonical, TelegramError(error_code, description, retry_after), times=times, match=match)
 
     def flood_limit(self, per_chat_interval: float | None, *,
                     methods: Iterable[str] = ("sendMessage", "editMessageText", "sendPhoto")
@@ -311,11 +275,6 @@ class FakeTelegram:
         self._last_send.clear()
 
     # -- HTTP plumbing ---------------------------------------------------------------------
-
-    def _bump(self) -> None:
-        # Swap in a fresh Event so every current waiter wakes exactly once.
-        self._changed.set()
-        self._changed = asyncio.Event()
 
     async def _handle(self, request: web.Request) -> web.Response:
         at = self._clock()
@@ -330,23 +289,15 @@ class FakeTelegram:
                 raise TelegramError(HTTPStatus.UNAUTHORIZED, "Unauthorized")
             if handler is None:
                 raise TelegramError(HTTPStatus.NOT_FOUND, "Not Found: method not found")
-            self._apply_faults(method, params)
+            if (fault := self.take_fault(method, params)) is not None:
+                raise fault
             self._check_flood(method, params, at)
             call.result = await handler(params)
             body: JSON = {"ok": True, "result": call.result}
         except TelegramError as error:
             call.status, call.error, body = error.code, error.description, error.body()
-        self.calls.append(call)
-        self._bump()
+        self.record(call)
         return web.json_response(body, status=call.status)
-
-    def _apply_faults(self, method: str, params: JSON) -> None:
-        for fault in self.faults:
-            if fault.method.lower() == method.lower() and (not fault.match or fault.match(params)):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                raise fault.error
 
     def _check_flood(self, method: str, params: JSON, now: float) -> None:
         chat_id = params.get("chat_id")
@@ -431,14 +382,14 @@ class FakeTelegram:
         self._poll_generation += 1
         generation = self._poll_generation
         self.polls_in_flight += 1
-        self._bump()  # an older poll wakes up and learns it was superseded
+        self.bump()  # an older poll wakes up and learns it was superseded
         try:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0, int(params.get("timeout") or 0))):
                     while not self._closing and not self._deliverable(limit):
                         if generation != self._poll_generation:
                             raise TelegramError(409, _SUPERSEDED)
-                        await self._changed.wait()
+                        await self.changes.wait()
         finally:
             self.polls_in_flight -= 1
         return [] if self._closing else self._deliverable(limit)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -121,16 +120,6 @@ class Violation:
     at: float
     since_last: float
     retry_after: int
-
-
-@dataclass
-class Fault:
-    """A scripted failure waiting for its method (and optional params match)."""
-
-    method: str
-    error: TelegramError
-    times: int = 1
-    match: Callable[[JSON], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Await a fake server's state instead of sleeping: re-check a predicate on every change."""
+"""Await a fake's state instead of sleeping: re-check a predicate on every change."""
 
 from __future__ import annotations
 
@@ -9,14 +9,29 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def wait_until(changed: asyncio.Event, predicate: Callable[[], T], timeout: float, *, what: str,
+class Changes:
+    """A signal that wakes every current waiter once per ``bump()``; nobody has to clear it."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def bump(self) -> None:
+        # Swap in a fresh Event: the old one wakes its waiters, later waiters wait for the next bump.
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self) -> None:
+        """Returns at the next ``bump()``."""
+        await self._event.wait()
+
+
+async def wait_until(changes: Changes, predicate: Callable[[], T], timeout: float, *, what: str,
                      calls: Sequence[object]) -> T:
     """The predicate's first truthy value; on timeout, an error listing the last calls the fake saw."""
     try:
         async with asyncio.timeout(timeout):
             while not (result := predicate()):
-                changed.clear()
-                await changed.wait()
+                await changes.wait()
             return result
     except TimeoutError:
         recent = "\n".join(f"  {call}" for call in calls[-12:]) or "  (no calls)"

@@ -46,7 +46,7 @@ async def test_probes_on_404_and_caches_the_answer_for_every_replica(
         assert text_of(await collect(replica1.stream(request()))) == "Hello there, friend."
         replica2 = AutoClient(api.base_url, "", http, ModeCache(redis, prefix))
         assert text_of(await collect(replica2.stream(request()))) == "Hello there, friend."
-    paths = [r.path for r in api.requests if r.method == "POST"]
+    paths = [r.path for r in api.calls if r.method == "POST"]
     assert paths == ["/v1/chat/completions", "/v1/responses", "/v1/responses"]
     assert await redis.get(f"{prefix}llm:mode:{endpoint_id(api.base_url)}") == b"responses"
 
@@ -74,7 +74,7 @@ async def test_other_errors_do_not_probe(redis: Redis, prefix: str, http: httpx.
         with pytest.raises(ModelError) as info:
             await collect(client.stream(request()))
     assert info.value.kind is ModelErrorKind.AUTH
-    assert len([r for r in api.requests if r.method == "POST"]) == 1
+    assert len([r for r in api.calls if r.method == "POST"]) == 1
 
 
 async def test_a_base_url_missing_v1_is_explained(redis: Redis, prefix: str, http: httpx.AsyncClient) -> None:

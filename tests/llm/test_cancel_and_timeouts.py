@@ -26,7 +26,7 @@ async def test_aclose_after_first_token_disconnects(make_chain: ChainMaker) -> N
         while not isinstance(first, TextDelta):
             first = await anext(events)
         await events.aclose()  # what the pipeline does on /stop
-        await asyncio.wait_for(api.disconnected.wait(), GUARD)
+        await api.wait_for(lambda: api.disconnects, GUARD, what="the client to hang up")
     assert api.disconnects == 1
 
 
@@ -46,7 +46,7 @@ async def test_cancelling_the_consumer_task_disconnects(make_chain: ChainMaker) 
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.wait_for(api.disconnected.wait(), GUARD)
+        await api.wait_for(lambda: api.disconnects, GUARD, what="the client to hang up")
 
 
 async def test_first_token_timeout_closes_the_stream(http: httpx.AsyncClient) -> None:
@@ -56,7 +56,7 @@ async def test_first_token_timeout_closes_the_stream(http: httpx.AsyncClient) ->
         with pytest.raises(ModelError) as info:
             async for _ in with_deadlines(client.stream(request()), first_token=0.2, idle=5.0):
                 pass
-        await asyncio.wait_for(api.disconnected.wait(), GUARD)
+        await api.wait_for(lambda: api.disconnects, GUARD, what="the client to hang up")
     assert info.value.kind is ModelErrorKind.TIMEOUT and "first token" in info.value.detail
 
 
@@ -68,7 +68,7 @@ async def test_idle_timeout_between_chunks(http: httpx.AsyncClient) -> None:
         with pytest.raises(ModelError) as info:
             async for event in with_deadlines(client.stream(request()), first_token=5.0, idle=0.2):
                 seen.append(event)
-        await asyncio.wait_for(api.disconnected.wait(), GUARD)
+        await api.wait_for(lambda: api.disconnects, GUARD, what="the client to hang up")
     assert text_of(seen) == "Hello there, "
     assert info.value.kind is ModelErrorKind.TIMEOUT and "new chunk" in info.value.detail
 

@@ -81,7 +81,7 @@ async def test_anthropic_paginated_list_uses_max_input_tokens(http: httpx.AsyncC
     async with FakeModelAPI(modes=("anthropic",), prefix="", models=models, page_size=2, api_key="ak-123456") as api:
         listed = await AnthropicClient(api.base_url, "ak-123456", http).list_models()
     assert windows(listed) == {f"claude-{i}": 200000 + i for i in range(5)}
-    pages = [r for r in api.requests if r.path == "/v1/models"]
+    pages = [r for r in api.calls if r.path == "/v1/models"]
     assert len(pages) == 3 and pages[0].headers["anthropic-version"] == "2023-06-01"
 
 
@@ -90,10 +90,10 @@ async def test_catalog_caches_in_redis_with_a_ttl(redis: Redis, prefix: str, htt
         catalog = Catalog(ChatCompletionsClient(api.base_url, "", http), redis, prefix, ttl=120)
         assert await catalog.window("m") == 100000
         assert await catalog.models() == [ModelInfo("m", 100000)]
-        assert len([r for r in api.requests if r.path == "/v1/models"]) == 1
+        assert len([r for r in api.calls if r.path == "/v1/models"]) == 1
         assert 0 < await redis.ttl(f"{prefix}llm:catalog:{endpoint_id(api.base_url)}") <= 120
         await catalog.models(refresh=True)
-        assert len([r for r in api.requests if r.path == "/v1/models"]) == 2
+        assert len([r for r in api.calls if r.path == "/v1/models"]) == 2
 
 
 async def test_window_precedence(redis: Redis, prefix: str, http: httpx.AsyncClient) -> None:

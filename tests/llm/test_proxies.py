@@ -110,7 +110,7 @@ async def test_llamacpp_props_tell_the_window_when_the_error_does_not(make_chain
             await answer(chain, long_request("local", 5000))
         assert info.value.kind is ModelErrorKind.CONTEXT
         assert await chain.catalog.window("local") == 4096
-    assert any(r.path == "/props" for r in server.requests)
+    assert any(r.path == "/props" for r in server.calls)
 
 
 async def test_an_empty_stream_that_answers_unstreamed_is_an_answer(make_chain: ChainMaker) -> None:
