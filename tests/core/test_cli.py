@@ -75,6 +75,27 @@ async def test_a_bad_setting_stops_with_one_line_and_exit_2(env: dict[str, str],
     ]
 
 
+@pytest.mark.parametrize(("name", "value", "line"), [
+    ("TELEGRAM_API_BASE", "ftp://bots.example", "Invalid setting TELEGRAM_API_BASE: must start with http:// or https://"),
+    ("DISCORD_GATEWAY_URL", "http://gw.example", "Invalid setting DISCORD_GATEWAY_URL: must start with ws:// or wss://"),
+    ("SLACK_STREAMING", "sometimes", "Invalid setting SLACK_STREAMING: Input should be 'auto', 'on' or 'off'"),
+])
+async def test_a_bad_platform_setting_stops_with_one_line_naming_it(
+        env: dict[str, str], tmp_path: Path, name: str, value: str, line: str) -> None:
+    env[name] = value
+    code, _, err = await _run(["run"], "", env, tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == [f"switchboard: {line}"]
+
+
+async def test_a_half_configured_platform_names_the_missing_setting(env: dict[str, str], tmp_path: Path) -> None:
+    env["SLACK_BOT_TOKEN"] = "xoxb-only-the-bot-token"
+    code, _, err = await _run(["run"], "", env, tmp_path)
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert "SLACK_APP_TOKEN" in line and "SLACK_SIGNING_SECRET" in line and "xoxb-only" not in line
+
+
 async def test_missing_endpoint_is_named(env: dict[str, str], tmp_path: Path) -> None:
     del env["MODEL_BASE_URL"]
     code, _, err = await _run(["run"], "", env, tmp_path)
