@@ -33,7 +33,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import AnswerFacts, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class TelegramAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         limits = self.limits_for(inbound)
         if inbound.is_direct and self._drafts:
             sender = ChatSender(self.bot, inbound, pacer, quote=False)
