@@ -93,10 +93,10 @@ class StreamOutlet:
         return "\n".join(split_pages(text, self.limits.max_chars)[self._handoff:])
 
     async def _sync(self, text: str, *, final: bool) -> None:
-        if self._halted and not final:  # the user pressed Stop: nothing more until the final text
-            return
         pages = split_pages(text, self.limits.max_chars)
         for index, page in enumerate(pages):
+            if self._halted and not final:  # the user pressed Stop: nothing more until the final text
+                return
             complete = final or index < len(pages) - 1
             if index == len(self._messages):
                 await self._start(page)
@@ -111,8 +111,6 @@ class StreamOutlet:
             if message.live:  # the text no longer extends the stream: close it, then rewrite it
                 await self._stop(message, "", complete=False)
             await self._rewrite(message, page, complete=complete)
-            if self._halted and not final:
-                return
 
     async def _start(self, page: str) -> None:
         await self._pacer.wait_turn()
