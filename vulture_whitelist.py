@@ -29,3 +29,7 @@ user_name  # Inbound.user_name: shown to the operator where a person is named (p
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement
+facts  # PlatformBinding.outlet_for(facts=...): the core says which model answers; Slack reads it, others need not
+_.counts  # FeedbackStore.counts: the feedback counts /stats shows admins (issue 16)
+_.up  # FeedbackCount fields, read by /stats
+_.down

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from core.gateway import Gateway
 from core.store.pacing import ChatPacer
-from core.types import Choice, Inbound, Limits
+from core.types import AnswerFacts, Choice, Inbound, Limits
 from core.web import WebServer
 
 LIMITS = Limits(max_chars=1_000_000, min_edit_interval=0.0)
@@ -68,7 +68,7 @@ class ConsoleAdapter:
     def limits_for(self, inbound: Inbound) -> Limits:
         return LIMITS
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> ConsoleOutlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> ConsoleOutlet:
         return ConsoleOutlet(self._out)
 
     def is_allowed(self, inbound: Inbound) -> bool:

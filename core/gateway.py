@@ -14,9 +14,12 @@ from core.pipeline.commands import commands
 from core.pipeline.validate import validate
 from core.services import Core
 from core.store.conversation_queue import Exchange
+from core.store.feedback import Rating
 from core.types import Inbound
 
 log = logging.getLogger(__name__)
+
+FEEDBACK_THANKS = "Thanks for the feedback."
 
 # The order matters: dedupe before anything the user could see, then the cheap checks.
 STEPS: tuple[Step, ...] = (admission, validate, access, commands)
@@ -65,6 +68,33 @@ class Gateway:
                 await self.core.outlet_for(inbound).notice(text)
         except Exception:
             log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
+
+    async def stop(self, inbound: Inbound) -> bool:
+        """A platform's Stop (a button, Telegram's stopped_message_generation): what /stop does,
+        without its notice. Dedupe and access apply; True when the stop went through."""
+        try:
+            if not self.core.binding(inbound).is_allowed(inbound):
+                return False
+            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+                return False  # a re-delivered Stop must not stop the answer that came after
+            await self.core.interrupts.stop(self.core.conversation(inbound), reset=False)
+            return True
+        except Exception:
+            log.exception("stop for %s event %s failed", inbound.platform, inbound.event_id)
+            return False
+
+    async def feedback(self, inbound: Inbound, *, answer: str, rating: Rating, model: str) -> None:
+        """A person rated an answer (`answer`: the platform's id for it); counted once per person,
+        acknowledged with a line only they see where the platform allows it."""
+        try:
+            if not self.core.binding(inbound).is_allowed(inbound):
+                return
+            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+                return
+            await self.core.feedback.record(inbound.platform, answer, inbound.user_id, rating, model)
+            await self.core.outlet_for(inbound).notice(FEEDBACK_THANKS)
+        except Exception:
+            log.exception("feedback for %s event %s failed", inbound.platform, inbound.event_id)
 
     async def _intake_one(self, inbound: Inbound) -> None:
         try:

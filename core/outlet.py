@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core.store.pacing import ChatPacer
-from core.types import Choice, Inbound, Limits
+from core.types import AnswerFacts, Choice, Inbound, Limits
 
 
 class PlatformRetryAfter(Exception):
@@ -42,6 +42,7 @@ class PlatformBinding(Protocol):
 
     def limits_for(self, inbound: Inbound) -> Limits: ...
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet: ...
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
+        """A fresh outlet for one reply; `facts` when it carries an answer (None: a notice)."""
 
     def is_allowed(self, inbound: Inbound) -> bool: ...

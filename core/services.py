@@ -13,10 +13,12 @@ from core.llm.catalog import Catalog
 from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
+from core.llm.suggest import matching_models
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
+from core.store.feedback import FeedbackStore
 from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.pacing import ChatPacer
@@ -45,6 +47,7 @@ class Core:
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
+    feedback: FeedbackStore = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +60,7 @@ class Core:
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
+        self.feedback = FeedbackStore(r, self.keys)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
 
     def bind(self, platform: PlatformBinding) -> None:
@@ -87,16 +91,15 @@ class Core:
         return await self.catalog.window(model)
 
     async def usable_models(self, matching: str = "") -> list[str]:
-        """Ids of the endpoint's models that pass the context gate and contain `matching`
-        (case-insensitive); empty when the list is unavailable (logged)."""
+        """Ids of the endpoint's models that pass the context gate and contain every word of
+        `matching` (any order, case-insensitive); empty when the list is unavailable (logged)."""
         try:
             models = await self.catalog.models()
         except ModelError as exc:
             log.warning("cannot list the endpoint's models: %s", exc)
             return []
-        wanted = matching.strip().lower()
         minimum = self.settings.min_context_tokens
-        return [m.id for m in models if wanted in m.id.lower() and check_window(m, minimum) is None]
+        return [m.id for m in matching_models(models, matching) if check_window(m, minimum) is None]
 
     async def current_model(self, inbound: Inbound) -> str:
         return await self.choices.get(inbound.platform, inbound.user_id) or self.settings.model_name

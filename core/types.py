@@ -72,6 +72,14 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class AnswerFacts:
+    """What the core knows about an answer when it asks for the answer's outlet (notices get none)."""
+
+    model: str = ""  # the model asked to answer: feedback buttons name it
+    first: bool = False  # the conversation's first answer: a Slack assistant thread is titled from it
+
+
+@dataclass(frozen=True)
 class ConversationKey:
     """Whose memory a message belongs to, after the session scope is applied."""
 

@@ -24,7 +24,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import AnswerFacts, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class DiscordAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         channel_id = int(inbound.chat_id)
         ref = InteractionRef.of(inbound)
         if ref is None:

@@ -1,10 +1,12 @@
 """`switchboard discord sync` registers the slash commands; `switchboard discord invite` prints
-the invite link. Registering is deliberate: a start never touches Discord's command quota."""
+the two install links (a server's, a person's). Registering is deliberate: a start never
+touches Discord's command quota."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlencode
 
 import typer
 
@@ -12,6 +14,7 @@ if TYPE_CHECKING:
     from bots.discord.settings import DiscordSettings
 
 SCOPES = ("bot", "applications.commands")
+USER_INSTALL = "1"  # integration_type of a person's install: the commands go where they go
 
 
 async def sync_commands(settings: DiscordSettings, guild_id: str = "") -> list[str]:
@@ -44,7 +47,9 @@ def permissions() -> int:
                                create_public_threads=True, read_message_history=True).value
 
 
-async def invite_url(settings: DiscordSettings) -> str:
+async def invite_urls(settings: DiscordSettings) -> tuple[str, str]:
+    """The server install link (the bot joins, with its permissions) and the user install link
+    (a person adds the commands to their account, usable wherever they are)."""
     import discord
 
     from bots.discord.client import quiet_voice_warnings
@@ -55,7 +60,10 @@ async def invite_url(settings: DiscordSettings) -> str:
     async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # REST only: no gateway
         await client.login(settings.bot_token.get_secret_value())
         app_id = client.application_id or 0
-    return discord.utils.oauth_url(app_id, permissions=discord.Permissions(permissions()), scopes=SCOPES)
+    server = discord.utils.oauth_url(app_id, permissions=discord.Permissions(permissions()), scopes=SCOPES)
+    user = (f"https://discord.com/oauth2/authorize?{urlencode({'client_id': app_id})}"
+            f"&integration_type={USER_INSTALL}&scope=applications.commands")
+    return server, user
 
 
 def _settings() -> DiscordSettings:
@@ -74,7 +82,7 @@ def _settings() -> DiscordSettings:
 
 def register_cli(app: typer.Typer) -> None:
     """Adds the `discord` command group to the `switchboard` command."""
-    group = typer.Typer(no_args_is_help=True, help="Discord: register slash commands, print the invite link.")
+    group = typer.Typer(no_args_is_help=True, help="Discord: register slash commands, print the install links.")
 
     @group.command()
     def sync(
@@ -82,7 +90,7 @@ def register_cli(app: typer.Typer) -> None:
         everywhere: Annotated[bool, typer.Option("--global", help="Register globally even if DISCORD_GUILD_ID is set.")]
         = False,
     ) -> None:
-        """Register /ask /model /reset /usage /help /stop with Discord."""
+        """Register the slash commands with Discord, for server and user installs."""
         import discord
 
         settings = _settings()
@@ -96,11 +104,14 @@ def register_cli(app: typer.Typer) -> None:
             typer.echo(f"switchboard: Discord refused the commands: {exc}", err=True)
             raise typer.Exit(1) from None
         where = f"server {target} (available now)" if target else "every server (may take a while to appear)"
-        typer.echo(f"Registered {', '.join('/' + n for n in names)} for {where}.")
+        typer.echo(f"Registered {', '.join('/' + n for n in names)} for {where}, for server and user installs, "
+                   "in servers, the bot's DM and group DMs.")
 
     @group.command()
     def invite() -> None:
-        """Print the link that adds the bot to a server, with the scopes and permissions it needs."""
-        typer.echo(asyncio.run(invite_url(_settings())))
+        """Print the links that add the bot to a server, and the app to a person's account."""
+        server, user = asyncio.run(invite_urls(_settings()))
+        typer.echo(f"Add the bot to a server:\n  {server}\nAdd the app to your account (its commands wherever you are):"
+                   f"\n  {user}")
 
     app.add_typer(group, name="discord")

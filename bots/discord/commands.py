@@ -1,5 +1,9 @@
 """The slash commands. Each one defers at once and hands the core the same text a user could
-type (/ask, /model, ...), so the command logic lives only in core.commands."""
+type (/ask, /model, ...), so the command logic lives only in core.commands.
+
+Every command is registered for both installs — a server's (guild) and a person's (user) —
+and for the three places: servers, the bot's DM, and group DMs. A person who installed the
+app can use /ask in a server the bot is not in: the answer goes through the interaction."""
 
 from __future__ import annotations
 
@@ -38,9 +42,14 @@ def _summary(name: str) -> str:
     return (text[:1].upper() + text[1:])[:100]
 
 
+INSTALLS = app_commands.AppInstallationType(guild=True, user=True)
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+
+
 def build_tree(client: discord.Client, handler: SlashHandler) -> app_commands.CommandTree[discord.Client]:
     """The command tree; registering it with Discord is `switchboard discord sync`, not start-up."""
-    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        client, allowed_installs=INSTALLS, allowed_contexts=CONTEXTS)
 
     @tree.command(name="ask", description=_summary("ask"))
     @app_commands.describe(prompt="What to ask the model")
@@ -63,6 +72,6 @@ def build_tree(client: discord.Client, handler: SlashHandler) -> app_commands.Co
 
         tree.add_command(app_commands.Command(name=name, description=_summary(name), callback=run))
 
-    for name in ("reset", "usage", "help", "stop"):
+    for name in ("continue", "retry", "reset", "usage", "help", "stop"):
         simple(name)
     return tree

@@ -16,7 +16,7 @@ from bots.discord.inbound import (
     is_addressed,
     strip_mentions,
 )
-from bots.discord.menus import chosen_command
+from bots.discord.menus import chosen_command, is_stop
 from bots.discord.threads import can_thread, start_thread
 from core.gateway import Gateway
 
@@ -58,8 +58,13 @@ class Intake:
         await self._gateway.handle(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A click on a choice menu sends the chosen command; its result replaces the menu."""
+        """A click on a choice menu or button sends the chosen command; its result replaces the
+        menu. A click on Stop under an answer stops it, as /stop does, without a notice."""
         if interaction.type is not discord.InteractionType.component or not self.accepting:
+            return
+        if is_stop(interaction):
+            deferred = await self._defer(interaction, ephemeral=False)
+            await self._gateway.stop(from_interaction(interaction, "/stop", component=True, deferred=deferred))
             return
         command = chosen_command(interaction)
         if command is None:

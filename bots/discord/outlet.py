@@ -1,7 +1,8 @@
 """Discord's MessageOps: channel messages, and interaction responses that fall back to them.
 
 The core's PagedOutlet does paging, pacing and 429 retries over these calls. Every call
-sends allowed_mentions that parse nothing, so model output can never ping anyone.
+sends allowed_mentions that parse nothing, so model output can never ping anyone. A page
+being written carries a Stop button; it goes when the page is complete.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import aiohttp
 import discord
 
 from bots.discord.errors import retry_after_on_429, token_gone
-from bots.discord.menus import components, menu
+from bots.discord.menus import StopButton, components, menu, stop_components
 from bots.discord.refs import InteractionRef
 from bots.discord.webhook import InteractionWebhook, payload
 from core.reply.split import split_pages
@@ -31,6 +32,7 @@ FOLLOW_UP = "w:"  # a follow-up (webhook) message,
 CHANNEL = "c:"  # or a plain channel message
 
 Post = Callable[[str, Sequence[Choice]], Awaitable[str]]
+NO_COMPONENTS: list[dict[str, Any]] = []  # an edit that carries this removes the Stop button
 
 
 class NoticePages:
@@ -59,12 +61,12 @@ class ChannelOps:
         self._reply_to = reply_to
         self._notices = NoticePages()
 
-    async def post(self, text: str, choices: Sequence[Choice] = ()) -> str:
+    async def post(self, text: str, choices: Sequence[Choice] = (), *, stop: bool = False) -> str:
         options: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
         if self._reply_to is not None:  # the first message of a reply quotes the question
             options["reference"] = discord.MessageReference(
                 message_id=self._reply_to, channel_id=self._channel.id, fail_if_not_exists=False)
-        view = menu(choices)
+        view = StopButton() if stop else menu(choices)
         if view is not None:
             options["view"] = view
         with retry_after_on_429():
@@ -72,17 +74,19 @@ class ChannelOps:
         self._reply_to = None
         return str(message.id)
 
-    async def edit_text(self, message_id: str, text: str) -> None:
+    async def edit_text(self, message_id: str, text: str, *, stop: bool = False) -> None:
+        """Replaces an answer page's text; its Stop button stays only while `stop`."""
         with retry_after_on_429():
-            await self._channel.get_partial_message(int(message_id)).edit(content=text, allowed_mentions=NO_MENTIONS)
+            await self._channel.get_partial_message(int(message_id)).edit(
+                content=text, allowed_mentions=NO_MENTIONS, view=StopButton() if stop else None)
 
     # -- MessageOps -------------------------------------------------------------------------
 
     async def send(self, text: str, *, final: bool) -> str:
-        return await self.post(text)
+        return await self.post(text, stop=not final)
 
     async def edit(self, message_id: str, text: str, *, final: bool) -> None:
-        await self.edit_text(message_id, text)
+        await self.edit_text(message_id, text, stop=not final)
 
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         await self._notices.deliver(text, choices, self.post)
@@ -128,18 +132,18 @@ class InteractionOps:
     def _live(self) -> bool:
         return not self._dead and self._clock() < self._expires
 
-    async def _post(self, text: str, choices: Sequence[Choice] = ()) -> str:
+    async def _post(self, text: str, choices: Sequence[Choice] = (), *, stop: bool = False) -> str:
         if self._live():
             try:
-                return await self._post_webhook(text, choices)
+                return await self._post_webhook(text, choices, stop)
             except discord.HTTPException as exc:
                 if not token_gone(exc):
                     raise
                 self._dead = True
-        return CHANNEL + await self._fallback.post(text, choices)
+        return CHANNEL + await self._fallback.post(text, choices, stop=stop)
 
-    async def _post_webhook(self, text: str, choices: Sequence[Choice]) -> str:
-        rows = components(choices)
+    async def _post_webhook(self, text: str, choices: Sequence[Choice], stop: bool) -> str:
+        rows = stop_components() if stop else components(choices)
         with retry_after_on_429():
             if self._ref.token not in self._filled:
                 # components=[] also clears the menu a click came from: its result replaces it
@@ -152,27 +156,28 @@ class InteractionOps:
     # -- MessageOps -------------------------------------------------------------------------
 
     async def send(self, text: str, *, final: bool) -> str:
-        return await self._post(text)
+        return await self._post(text, stop=not final)
 
     async def edit(self, message_id: str, text: str, *, final: bool) -> None:
         target = self._moved.get(message_id, message_id)
         if target.startswith(CHANNEL):
-            await self._fallback.edit_text(target.removeprefix(CHANNEL), text)
+            await self._fallback.edit_text(target.removeprefix(CHANNEL), text, stop=not final)
             return
         if self._live():
+            body = payload(text, components=NO_COMPONENTS if final else stop_components())
             try:
                 with retry_after_on_429():
                     if target == ORIGINAL:
-                        await self._hook.edit_original(payload(text))
+                        await self._hook.edit_original(body)
                     else:
-                        await self._hook.edit_follow_up(int(target.removeprefix(FOLLOW_UP)), payload(text))
+                        await self._hook.edit_follow_up(int(target.removeprefix(FOLLOW_UP)), body)
                 return
             except discord.HTTPException as exc:
                 if not token_gone(exc):
                     raise
                 self._dead = True
         # The token expired mid-reply: this page goes on as a channel message (the stale one stays).
-        self._moved[message_id] = CHANNEL + await self._fallback.post(text)
+        self._moved[message_id] = CHANNEL + await self._fallback.post(text, stop=not final)
 
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         await self._notices.deliver(text, choices, self._post)

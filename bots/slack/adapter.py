@@ -24,7 +24,7 @@ from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import AnswerFacts, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class SlackAdapter:
         self._socket = None if self.http_mode else SocketConnection(self.app, app_token,
                                                                     ping_interval=ping_interval)
         self._slash = "/" + settings.slash_command.strip().lstrip("/")
+        self._prompts = settings.prompts()
         self._access = AccessList.parse(users=settings.allowed_users, chats=settings.allowed_channels)
         self._limits = Limits(max_chars=page_chars, min_edit_interval=edit_interval)
         self._session: aiohttp.ClientSession | None = None
@@ -67,7 +68,7 @@ class SlackAdapter:
         self.outlets = OutletFactory(
             self.client, mode=settings.streaming, paged=self._limits,
             streamed=Limits(max_chars=stream_page_chars, min_edit_interval=edit_interval),
-            session=lambda: self._session, bot_name=lambda: self._bot_name)
+            session=lambda: self._session, bot_name=lambda: self._bot_name, stop=self._stop_reply)
         self._gateway: Gateway | None = None
         self._intake: Intake | None = None
         self._connecting: asyncio.Task[None] | None = None
@@ -82,8 +83,12 @@ class SlackAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
-        return self.outlets.build(inbound, pacer)
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
+        return self.outlets.build(inbound, pacer, facts)
+
+    async def _stop_reply(self, inbound: Inbound) -> None:
+        if self._gateway is not None:
+            await self._gateway.stop(inbound)
 
     # -- the connection ---------------------------------------------------------------------
 
@@ -92,7 +97,7 @@ class SlackAdapter:
         self._gateway = gateway
         self._session = aiohttp.ClientSession()
         self.client.session = self._session  # one connection pool for every Web API call
-        self._intake = Intake(gateway, self._slash)
+        self._intake = Intake(gateway, self._slash, self._prompts)
         self._intake.register(self.app)
         try:
             who = await self._identify()

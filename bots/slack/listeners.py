@@ -3,7 +3,9 @@
 The app runs with process_before_response, so an event is acknowledged only after
 `Gateway.handle` has queued it (a crash before that makes Slack re-deliver; dedupe makes
 the re-delivery harmless). Slash commands and buttons are acknowledged first, within
-Slack's 3 seconds, and handled in a task the adapter owns.
+Slack's 3 seconds, and handled in a task the adapter owns. A Stop button under an answer
+becomes the gateway's Stop, a thumbs up / down its feedback; opening the assistant pane
+gets the suggested prompts.
 """
 
 from __future__ import annotations
@@ -17,18 +19,23 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.answer_blocks import FEEDBACK_ACTION, STOP_ACTION, rated
 from bots.slack.choices import ACTION_PATTERN, command_of
 from bots.slack.inbound import from_action, from_command, from_event
 from core.gateway import Gateway
+from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, gateway: Gateway, slash_command: str) -> None:
+    def __init__(self, gateway: Gateway, slash_command: str, prompts: list[str] | None = None) -> None:
         self._gateway = gateway
         self._slash = slash_command
+        self._prompts = prompts or []
         self._tasks: set[asyncio.Task[None]] = set()
 
     def register(self, app: AsyncApp) -> None:
@@ -37,6 +44,9 @@ class Intake:
         app.event("message")(self.on_event)
         app.command(self._slash)(self.on_command)
         app.action(ACTION_PATTERN)(self.on_action)
+        app.action(STOP_ACTION)(self.on_stop)
+        app.action(FEEDBACK_ACTION)(self.on_feedback)
+        app.event("assistant_thread_started")(self.on_thread_started)
         app.event(re.compile(".*"))(self.on_other_event)  # last: subscribed extras are acked, not retried
 
     async def on_other_event(self, event: dict[str, Any]) -> None:
@@ -57,6 +67,37 @@ class Intake:
         inbound = from_action(body, command) if command else None
         if inbound is not None:
             self._spawn(self._gateway.handle(inbound))
+
+    async def on_stop(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The Stop button under an answer being written: what /stop does, without a notice."""
+        await ack()
+        inbound = from_action(body, "/stop")
+        if inbound is not None:
+            self._spawn(self._stop(inbound))
+
+    async def _stop(self, inbound: Inbound) -> None:
+        await self._gateway.stop(inbound)
+
+    async def on_feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Thumbs up / down under a finished answer: counted with the model that answered."""
+        await ack()
+        rating = rated(action)
+        inbound = from_action(body, "") if rating is not None else None
+        if rating is not None and inbound is not None:
+            self._spawn(self._gateway.feedback(inbound, answer=rating.answer, rating=rating.rating,
+                                               model=rating.model))
+
+    async def on_thread_started(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        """Someone opened the assistant pane: offer the suggested prompts (best effort)."""
+        thread: dict[str, Any] = event.get("assistant_thread") or {}
+        if not self._prompts or not thread.get("channel_id") or not thread.get("thread_ts"):
+            return
+        prompts = [{"title": p, "message": p} for p in self._prompts]
+        try:
+            await client.assistant_threads_setSuggestedPrompts(
+                channel_id=str(thread["channel_id"]), thread_ts=str(thread["thread_ts"]), prompts=prompts)
+        except SlackApiError as exc:
+            log.info("assistant.threads.setSuggestedPrompts failed: %s", exc.response.get("error"))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name="slack intake")

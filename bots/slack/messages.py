@@ -3,7 +3,8 @@
 Every post and edit carries a `markdown` block, so Slack renders the model's Markdown itself
 (half-written syntax shows literally until it is complete, as in a stream), plus the
 mrkdwn conversion as `text` for notifications. Sending the block on every edit also means
-an edit always replaces what the message shows. If Slack refuses the block, text alone goes.
+an edit always replaces what the message shows. Under it, a Stop button while the page is
+being written, feedback buttons once it is complete. If Slack refuses the blocks, text alone goes.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.answer_blocks import stop_block
 from bots.slack.errors import Guard, error_code
-from bots.slack.formatting import markdown_blocks, to_mrkdwn
+from bots.slack.formatting import Block, markdown_blocks, to_mrkdwn
 from bots.slack.notices import Notices
 from bots.slack.status import ThinkingStatus
 from bots.slack.target import ReplyTarget
@@ -31,22 +33,23 @@ class SlackMessages:
     """One reply's send/edit/notice/typing; every call may raise PlatformRetryAfter."""
 
     def __init__(self, client: AsyncWebClient, target: ReplyTarget, guard: Guard, notices: Notices,
-                 status: ThinkingStatus) -> None:
+                 status: ThinkingStatus, feedback: Block) -> None:
         self._client = client
         self._target = target
         self._guard = guard
         self._notices = notices
         self._status = status
+        self._feedback = feedback
         self._blocks_ok = True
 
-    def _body(self, text: str) -> dict[str, Any]:
+    def _body(self, text: str, final: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"text": to_mrkdwn(text)}
         if self._blocks_ok:
-            body["blocks"] = markdown_blocks(text)
+            body["blocks"] = [*markdown_blocks(text), self._feedback if final else stop_block()]
         return body
 
     async def send(self, text: str, *, final: bool) -> str:
-        body = self._body(text)
+        body = self._body(text, final)
         try:
             response = await self._guard(self._client.chat_postMessage(
                 channel=self._target.channel, thread_ts=self._target.thread_ts, **body))
@@ -58,7 +61,7 @@ class SlackMessages:
         return str(response["ts"])
 
     async def edit(self, message_id: str, text: str, *, final: bool) -> None:
-        body = self._body(text)
+        body = self._body(text, final)
         try:
             await self._guard(self._client.chat_update(channel=self._target.channel, ts=message_id, **body))
         except SlackApiError as exc:

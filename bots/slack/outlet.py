@@ -8,12 +8,14 @@ channel the bot may not post in costs the user one actionable line, not a stack 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.answer_blocks import feedback_block
 from bots.slack.errors import WORKSPACE_WIDE, CannotPost, Guard
 from bots.slack.messages import SlackMessages
 from bots.slack.notices import Notices
@@ -23,36 +25,54 @@ from bots.slack.target import ReplyTarget
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Choice, Inbound, Limits
+from core.types import AnswerFacts, Choice, Inbound, Limits
 
 log = logging.getLogger(__name__)
 
 NOT_A_MEMBER = "I can't post in this channel. Invite me with /invite @{name}, or ask me in a direct message."
+TITLE_CHARS = 80  # an assistant thread's title: the first question's first line, cut here
+
+StopReply = Callable[[Inbound], Awaitable[None]]
+
+
+def thread_title(question: str) -> str:
+    line = question.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= TITLE_CHARS else line[:TITLE_CHARS - 1].rstrip() + "…"
 
 
 class OutletFactory:
     def __init__(self, client: AsyncWebClient, *, mode: str, paged: Limits, streamed: Limits,
-                 session: Callable[[], aiohttp.ClientSession | None], bot_name: Callable[[], str]) -> None:
+                 session: Callable[[], aiohttp.ClientSession | None], bot_name: Callable[[], str],
+                 stop: StopReply) -> None:
         self._client = client
+        self._stop = stop  # the gateway's Stop, for Slack's own Stop on a stream
         self._mode = mode
         self._paged, self._streamed = paged, streamed
         self._session, self._bot_name = session, bot_name
         self.streaming_refused = ""  # the workspace-wide refusal that turned "auto" streaming off
 
-    def build(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
+    def build(self, inbound: Inbound, pacer: ChatPacer, facts: AnswerFacts | None = None) -> Outlet:
         target = ReplyTarget.of(inbound)
         guard = Guard()
         notices = Notices(self._client, target, pacer, guard, self._session())
-        status = ThinkingStatus(self._client, target)
+        facts = facts or AnswerFacts()
+        # The assistant pane's thread is named after its first question.
+        title = thread_title(inbound.text) if facts.first and target.is_direct and target.thread_ts else None
+        status = ThinkingStatus(self._client, target, title=title)
+        feedback = feedback_block(inbound.event_id, facts.model)
 
         def paged() -> Outlet:
-            return PagedOutlet(SlackMessages(self._client, target, guard, notices, status), self._paged, pacer)
+            ops = SlackMessages(self._client, target, guard, notices, status, feedback)
+            return PagedOutlet(ops, self._paged, pacer)
+
+        async def user_stopped() -> None:
+            await self._stop(dataclasses.replace(inbound, event_id=f"stream-stop:{inbound.event_id}"))
 
         outlet = paged()
         if self._streams(target):
             outlet = StreamOutlet(self._client, target, pacer, limits=self._streamed, guard=guard,
                                   notices=notices, status=status, fallback=paged,
-                                  on_unavailable=self._refused)
+                                  on_unavailable=self._refused, feedback=feedback, on_user_stop=user_stopped)
         return MemberOnlyOutlet(outlet, notices, self._bot_name())
 
     def _streams(self, target: ReplyTarget) -> bool:

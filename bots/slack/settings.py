@@ -10,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 from bots.platform_settings import PlatformSettings
 from core.config import http_url
 
+MAX_PROMPTS = 4  # assistant.threads.setSuggestedPrompts takes up to four
+
 
 class SlackSettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="SLACK_")
@@ -22,11 +24,17 @@ class SlackSettings(PlatformSettings):
     streaming: Literal["auto", "on", "off"] = "auto"  # chat.startStream where supported
     allowed_users: str = ""  # comma-separated user ids; empty: everyone
     allowed_channels: str = ""  # comma-separated channel ids
+    # Offered when someone opens the assistant pane; "|" between prompts, empty: none.
+    suggested_prompts: str = "Explain a concept simply|Summarize a text I paste|Help me write a message"
 
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return http_url(value)
+
+    def prompts(self) -> list[str]:
+        """SLACK_SUGGESTED_PROMPTS as a list (Slack shows at most four)."""
+        return [p.strip() for p in self.suggested_prompts.split("|") if p.strip()][:MAX_PROMPTS]
 
     def _transport(self) -> bool:
         return bool(self.app_token.get_secret_value() or self.signing_secret.get_secret_value())

@@ -1,4 +1,5 @@
-"""typing(): assistant.threads.setStatus "is thinking…" on the reply's thread, best effort."""
+"""typing(): assistant.threads.setStatus "is thinking…" on the reply's thread, and the first
+time, the thread's title (assistant.threads.setTitle) when it is given one; best effort."""
 
 from __future__ import annotations
 
@@ -16,15 +17,23 @@ THINKING = "is thinking…"
 class ThinkingStatus:
     """One per reply; after the first refusal it stays quiet (no thread, no scope, no feature)."""
 
-    def __init__(self, client: AsyncWebClient, target: ReplyTarget) -> None:
+    def __init__(self, client: AsyncWebClient, target: ReplyTarget, *, title: str | None = None) -> None:
         self._client = client
         self._thread = target.status_thread
         self._channel = target.channel
         self._enabled = self._thread is not None
+        self._title = title
 
     async def typing(self) -> None:
         if not self._enabled or self._thread is None:
             return
+        if self._title is not None:
+            title, self._title = self._title, None
+            try:
+                await self._client.assistant_threads_setTitle(channel_id=self._channel, thread_ts=self._thread,
+                                                              title=title)
+            except Exception as exc:  # a title is a nicety; the answer goes on without it
+                log.debug("assistant.threads.setTitle failed: %s", exc)
         try:
             await self._client.assistant_threads_setStatus(
                 channel_id=self._channel, thread_ts=self._thread, status=THINKING)

@@ -5,20 +5,23 @@ suffix beyond what the message already holds. When the text stops extending it (
 restarted the answer) or Slack closed the stream (it lives about five minutes), the stream is
 stopped and the message rewritten in place with chat.update, which then carries it on. Text
 beyond one message (page_chars, under the 12,000 markdown limit) continues in a new stream.
+A complete message gets the feedback buttons as its stream stops. When the person presses
+Slack's Stop on the stream, the answer is stopped (its model call too) through the hook the
+adapter gives, and its final text, marked stopped, replaces what the stream showed.
 Every call waits for the channel's budget, the same one post/update replies use.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.errors import STREAMING_UNAVAILABLE, Guard, error_code
-from bots.slack.formatting import markdown_blocks, to_mrkdwn
+from bots.slack.formatting import Block, markdown_blocks, to_mrkdwn
 from bots.slack.notices import Notices
 from bots.slack.status import ThinkingStatus
 from bots.slack.target import ReplyTarget
@@ -42,20 +45,23 @@ class _Message:
     ts: str
     text: str  # what the message shows now
     live: bool  # still in streaming state (appendable)
+    rated: bool = False  # carries the feedback buttons
 
 
 class StreamOutlet:
     def __init__(self, client: AsyncWebClient, target: ReplyTarget, pacer: ChatPacer, *, limits: Limits,
                  guard: Guard, notices: Notices, status: ThinkingStatus, fallback: Callable[[], Outlet],
-                 on_unavailable: Callable[[str], None]) -> None:
+                 on_unavailable: Callable[[str], None], feedback: Block,
+                 on_user_stop: Callable[[], Awaitable[None]]) -> None:
         self.limits = limits
         self._client, self._target, self._pacer, self._guard = client, target, pacer, guard
         self._notices, self._status = notices, status
         self._make_fallback, self._on_unavailable = fallback, on_unavailable
+        self._feedback, self._on_user_stop = feedback, on_user_stop
         self._fallback: Outlet | None = None
         self._handoff = 0  # pages already streamed when the fallback took over
         self._messages: list[_Message] = []
-        self._halted = False  # the user pressed Stop on the stream
+        self._halted = False  # the user pressed Stop on the stream: only the final text is shown
 
     async def typing(self) -> None:
         await self._status.typing()
@@ -87,10 +93,10 @@ class StreamOutlet:
         return "\n".join(split_pages(text, self.limits.max_chars)[self._handoff:])
 
     async def _sync(self, text: str, *, final: bool) -> None:
-        if self._halted:  # the user pressed Stop on the stream: nothing more is shown
-            return
         pages = split_pages(text, self.limits.max_chars)
         for index, page in enumerate(pages):
+            if self._halted and not final:  # the user pressed Stop: nothing more until the final text
+                return
             complete = final or index < len(pages) - 1
             if index == len(self._messages):
                 await self._start(page)
@@ -98,16 +104,13 @@ class StreamOutlet:
             if message.live and page.startswith(message.text):
                 suffix = page[len(message.text):]
                 if complete:
-                    await self._stop(message, suffix)
+                    await self._stop(message, suffix, complete=True)
                 elif suffix:
                     await self._append(message, suffix)
                 continue
             if message.live:  # the text no longer extends the stream: close it, then rewrite it
-                await self._stop(message, "")
-            if message.text != page:
-                await self._rewrite(message, page)
-            if self._halted:
-                return
+                await self._stop(message, "", complete=False)
+            await self._rewrite(message, page, complete=complete)
 
     async def _start(self, page: str) -> None:
         await self._pacer.wait_turn()
@@ -137,31 +140,38 @@ class StreamOutlet:
             return
         message.text += suffix
 
-    async def _stop(self, message: _Message, suffix: str) -> None:
+    async def _stop(self, message: _Message, suffix: str, *, complete: bool) -> None:
         await self._pacer.wait_turn()
         try:
             await self._guard(self._client.chat_stopStream(
-                channel=self._target.channel, ts=message.ts, markdown_text=suffix or None))
+                channel=self._target.channel, ts=message.ts, markdown_text=suffix or None,
+                blocks=[self._feedback] if complete else None))
         except SlackApiError as exc:
-            await self._closed_by_slack(message, exc, message.text + suffix)
+            await self._closed_by_slack(message, exc, message.text + suffix, complete=complete)
             return
         message.live = False
         message.text += suffix
+        message.rated = complete
 
-    async def _closed_by_slack(self, message: _Message, exc: SlackApiError, wanted: str) -> None:
+    async def _closed_by_slack(self, message: _Message, exc: SlackApiError, wanted: str, *,
+                               complete: bool = False) -> None:
         code = error_code(exc)
         if code not in _CLOSED:
             raise exc
         message.live = False
         if code == "stopped_by_user":
-            log.info("the user stopped the stream of %s; nothing more is shown", message.ts)
+            log.info("the user stopped the stream of %s; stopping the answer", message.ts)
             self._halted = True
-            return
-        if wanted != message.text:
-            await self._rewrite(message, wanted)  # the stream expired: carry on by editing
+            await self._on_user_stop()
+            if not complete:
+                return  # the final text, marked stopped, comes with finish()
+        await self._rewrite(message, wanted, complete=complete)  # the stream expired: carry on by editing
 
-    async def _rewrite(self, message: _Message, page: str) -> None:
+    async def _rewrite(self, message: _Message, page: str, *, complete: bool = False) -> None:
+        if message.text == page and message.rated == complete:
+            return
+        blocks = markdown_blocks(page) + ([self._feedback] if complete else [])
         await self._pacer.wait_turn()
         await self._guard(self._client.chat_update(
-            channel=self._target.channel, ts=message.ts, text=to_mrkdwn(page), blocks=markdown_blocks(page)))
-        message.text = page
+            channel=self._target.channel, ts=message.ts, text=to_mrkdwn(page), blocks=blocks))
+        message.text, message.rated = page, complete

@@ -19,11 +19,12 @@ from pydantic import ValidationError
 
 from bots.access import AccessList
 from bots.telegram.client import close_bot, make_bot
-from bots.telegram.drafts import DraftOutlet
+from bots.telegram.drafts import DraftOutlet, FinishedDrafts
 from bots.telegram.formatting import MAX_TEXT
 from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
+from bots.telegram.rich import RichSwitch
 from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
@@ -33,7 +34,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import AnswerFacts, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class TelegramAdapter:
         self._private = Limits(max_chars=MAX_TEXT, min_edit_interval=private_interval)
         self._group = Limits(max_chars=MAX_TEXT, min_edit_interval=group_interval)
         self._drafts = settings.drafts
+        self._rich = RichSwitch(settings.rich_messages)
+        self._finished_drafts = FinishedDrafts()
         configured = settings.webhook_url
         self.webhook = webhook_url(configured) if configured else ""
         self._secret = webhook_secret(settings.webhook_secret.get_secret_value(),
@@ -79,12 +82,13 @@ class TelegramAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         limits = self.limits_for(inbound)
         if inbound.is_direct and self._drafts:
-            sender = ChatSender(self.bot, inbound, pacer, quote=False)
-            return DraftOutlet(sender, limits, pacer, on_unavailable=self._drafts_unavailable)
-        sender = ChatSender(self.bot, inbound, pacer, quote=not inbound.is_direct)
+            sender = ChatSender(self.bot, inbound, pacer, quote=False, rich=self._rich)
+            return DraftOutlet(sender, limits, pacer, on_unavailable=self._drafts_unavailable,
+                               finished=self._finished_drafts)
+        sender = ChatSender(self.bot, inbound, pacer, quote=not inbound.is_direct, rich=self._rich)
         return PagedOutlet(TelegramOps(sender), limits, pacer)
 
     def _drafts_unavailable(self) -> None:
@@ -97,7 +101,7 @@ class TelegramAdapter:
     async def start(self, gateway: Gateway, web: WebServer) -> None:
         """Connects once in the foreground (a bad token stops start-up), then keeps at it."""
         self._gateway = gateway
-        self.dispatcher.include_router(Intake(gateway).router())
+        self.dispatcher.include_router(Intake(gateway, self._finished_drafts).router())
         if self.webhook:
             web.add_post(route_path(self.webhook), WebhookReceiver(self._secret, self.feed).handle)
         ready = await self._first_connect()

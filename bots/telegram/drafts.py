@@ -1,20 +1,25 @@
 """Native draft streaming for private chats: sendMessageDraft while writing, sendMessage at the end.
 
 A draft is a preview that vanishes, so every page must still be sent with sendMessage.
-One non-zero draft_id animates the whole reply. When the text outgrows a page, the
-finished pages are sent at once (formatted) and drafting goes on with the tail. Every
-call waits for the chat's budget, the same one the send/edit outlet uses.
+One non-zero draft_id animates the whole reply; each draft carries Telegram's Stop button
+(the adapter turns a press into the core's /stop). When the text outgrows a page, the
+finished pages are sent at once (formatted) and drafting goes on with the tail — unless
+the whole answer may still become one rich message (a table, or longer than a page): then
+it is sent as one at the end, and as pages only if Telegram refuses it. Every call waits
+for the chat's budget, the same one the send/edit outlet uses.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bots.telegram.errors import DraftsUnavailable
 from bots.telegram.keyboards import keyboard
+from bots.telegram.rich import fits, worth_it
 from bots.telegram.sender import ChatSender
 from core.reply.retry_after import attempt, paced, until_done
 from core.reply.split import split_pages
@@ -34,9 +39,26 @@ def new_draft_id() -> int:
     return secrets.randbelow(2**31 - 1) + 1  # any non-zero int32; one per reply
 
 
+class FinishedDrafts:
+    """The drafts whose answer this process finished (the latest few thousand): a Stop pressed
+    on one of them that arrives late must not stop the answer after it."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, draft_id: int) -> None:
+        self._ids[draft_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+    def __contains__(self, draft_id: object) -> bool:
+        return draft_id in self._ids
+
+
 class DraftOutlet:
     def __init__(self, sender: ChatSender, limits: Limits, pacer: ChatPacer, *,
-                 on_unavailable: Callable[[], None] = lambda: None) -> None:
+                 on_unavailable: Callable[[], None] = lambda: None, finished: FinishedDrafts | None = None) -> None:
         self.limits = limits
         self._sender = sender
         self._pacer = pacer
@@ -44,7 +66,9 @@ class DraftOutlet:
         self._sent: list[_Sent] = []
         self._drafted = ""
         self._drafting = True
+        self._rich_tried = False
         self._on_unavailable = on_unavailable
+        self._finished = finished if finished is not None else FinishedDrafts()
 
     async def typing(self) -> None:
         await self._sender.typing()
@@ -52,16 +76,28 @@ class DraftOutlet:
     async def show(self, text: str) -> None:
         """One paced step; on a 429 the budget pauses and the next show carries the text."""
         pages = split_pages(text, self.limits.max_chars)
+        held = self._sender.rich and not self._sent and fits(text)  # it may end as one rich message
 
         async def step() -> None:
-            await self._deliver(pages[:-1])
+            if not held:
+                await self._deliver(pages[:-1])
             await self._draft(pages[-1])
 
         await attempt(self._pacer, step)
 
     async def finish(self, text: str) -> None:
         pages = split_pages(text, self.limits.max_chars)
-        await until_done(self._pacer, lambda: self._deliver(pages))
+
+        async def deliver() -> None:
+            if not self._rich_tried and not self._sent and self._sender.rich and worth_it(text):
+                await self._pacer.wait_turn()
+                if await self._sender.send_rich(text) is not None:
+                    return
+                self._rich_tried = True  # refused: this answer goes as pages, also when a 429 retries it
+            await self._deliver(pages)
+
+        await until_done(self._pacer, deliver)
+        self._finished.add(self._draft_id)
 
     async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
         async def send() -> None:

@@ -6,11 +6,12 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import CallbackQuery, Message, MessageGenerationStopped, Update
 
 from bots.telegram.addressing import BotIdentity
-from bots.telegram.inbound import from_callback, from_message
-from bots.telegram.keyboards import resolve
+from bots.telegram.drafts import FinishedDrafts
+from bots.telegram.inbound import from_callback, from_message, from_stopped
+from bots.telegram.keyboards import STOP_COMMAND, resolve
 from bots.telegram.ordering import ChatOrder
 from core.commands import COMMAND_NAMES
 from core.gateway import Gateway
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 TEXT_ONLY = "I can only read text for now. Send your question as a message (a photo's caption works too)."
 EXPIRED = "This button has expired. Send the command again."
+STOPPING = "Stopping the answer."
 
 
 async def identity(bot: Bot) -> BotIdentity:
@@ -29,15 +31,28 @@ async def identity(bot: Bot) -> BotIdentity:
 class Intake:
     """Turns aiogram updates into gateway calls; `router()` wires it into a Dispatcher."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, finished: FinishedDrafts | None = None) -> None:
         self._gateway = gateway
+        self._finished = finished if finished is not None else FinishedDrafts()
         self._order = ChatOrder()
 
     def router(self) -> Router:
         router = Router(name="switchboard")
         router.message.register(self.on_message)
         router.callback_query.register(self.on_callback)
+        router.stopped_message_generation.register(self.on_stopped)
         return router
+
+    async def on_stopped(self, event: MessageGenerationStopped, bot: Bot, event_update: Update) -> None:
+        """Telegram's Stop under a draft: the core stops the answer (its model call too) at once;
+        what was written is sent as the final message, marked stopped."""
+        await self._order.run(str(event.chat.id), lambda: self._stopped(event, bot, event_update.update_id))
+
+    async def _stopped(self, event: MessageGenerationStopped, bot: Bot, update_id: int) -> None:
+        if event.draft_id in self._finished:  # pressed as that answer ended: the next one goes on
+            log.info("Stop for a finished answer in chat %s ignored", event.chat.id)
+            return
+        await self._gateway.stop(from_stopped(event, update_id, await identity(bot)))
 
     async def on_message(self, message: Message, bot: Bot, event_update: Update) -> None:
         await self._order.run(str(message.chat.id),
@@ -59,14 +74,19 @@ class Intake:
 
     async def _callback(self, query: CallbackQuery, bot: Bot, update_id: int) -> None:
         command = await resolve(query.data, self._model_commands)
+        stop = command == STOP_COMMAND  # the Stop button under an answer being written
         try:
-            await query.answer(text=None if command else EXPIRED)  # stops the button's spinner
+            await query.answer(text=EXPIRED if command is None else STOPPING if stop else None)  # ends the spinner
         except TelegramAPIError as exc:
             log.info("answerCallbackQuery failed: %s", exc)
         if command is None:
             return
         inbound = from_callback(query, update_id, await identity(bot), command)
-        if inbound is not None:
+        if inbound is None:
+            return
+        if stop:
+            await self._gateway.stop(inbound)
+        else:
             await self._gateway.handle(inbound)
 
     async def _model_commands(self) -> list[str]:

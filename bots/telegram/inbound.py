@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message, MessageGenerationStopped, User
 
 from bots.telegram.addressing import BotIdentity, body, is_addressed, strip_mentions
 from core.types import Inbound, SenderFacts
@@ -83,4 +83,20 @@ def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,
         is_direct=message.chat.type == "private",
         user_name=query.from_user.full_name,
         sender=_sender(query.from_user),
+    )
+
+
+def from_stopped(stopped: MessageGenerationStopped, update_id: int, me: BotIdentity) -> Inbound:
+    """Telegram's Stop under a draft: drafts are private, so the chat is the person who pressed it."""
+    chat = stopped.chat
+    thread = stopped.message_thread_id
+    return Inbound(
+        platform=PLATFORM,
+        event_id=event_id(me, update_id),
+        chat_id=str(chat.id),
+        user_id=str(chat.id),
+        text="",
+        thread_id=str(thread) if thread else None,
+        is_direct=chat.type == "private",
+        sender=SenderFacts(username=chat.username or ""),
     )

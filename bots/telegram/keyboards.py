@@ -18,6 +18,7 @@ from core.types import Choice
 
 MAX_CALLBACK_BYTES = 64
 _HASHED = "#"
+STOP_COMMAND = "/stop"  # the Stop button under a streaming answer: a tap stops it, with no notice
 
 Candidates = Callable[[], Awaitable[Iterable[str]]]
 
@@ -40,6 +41,11 @@ def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(text=c.label, callback_data=callback_data(c.command))]
             for c in choices]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def stop_keyboard() -> InlineKeyboardMarkup:
+    """The one button a message being written carries."""
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="■ Stop", callback_data=STOP_COMMAND)]])
 
 
 async def resolve(data: str | None, candidates: Candidates) -> str | None:

@@ -4,7 +4,8 @@
 * a network error or 5xx -> a short PlatformRetryAfter too, a few times, then it is raised;
 * "message is not modified" -> success; an edit that changes nothing is not even sent;
 * formatting refused -> the same message as plain text;
-* "message is too long" -> the text again in smaller pieces.
+* "message is too long" -> the text again in smaller pieces;
+* a rich message refused -> None, and the caller sends today's formatting.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup, ReplyParameters
+from aiogram.types import InlineKeyboardMarkup, InputRichMessage, ReplyParameters
 
 from bots.telegram.errors import (
     DraftsUnavailable,
@@ -32,6 +33,7 @@ from bots.telegram.errors import (
 )
 from bots.telegram.formatting import MAX_TEXT, Body, formatted, plain
 from bots.telegram.inbound import REPLY_TO
+from bots.telegram.rich import RichSwitch
 from core.outlet import PlatformRetryAfter
 from core.reply.retry_after import NetworkFailures
 from core.reply.split import split_pages
@@ -41,6 +43,7 @@ from core.types import Inbound
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Markup = InlineKeyboardMarkup | None
 
 
 def _body(text: str, styled: bool) -> Body:
@@ -50,7 +53,8 @@ def _body(text: str, styled: bool) -> Body:
 class ChatSender:
     """Sends, edits and drafts for one reply; `styled` asks for Markdown -> entities."""
 
-    def __init__(self, bot: Bot, inbound: Inbound, pacer: ChatPacer, *, quote: bool) -> None:
+    def __init__(self, bot: Bot, inbound: Inbound, pacer: ChatPacer, *, quote: bool,
+                 rich: RichSwitch | None = None) -> None:
         self._bot = bot
         self.chat_id = int(inbound.chat_id)
         self.thread_id = int(inbound.thread_id) if inbound.thread_id else None
@@ -58,10 +62,15 @@ class ChatSender:
         self._reply_to = int(reply_to) if reply_to else None  # the first message quotes it
         self._pacer = pacer
         self._failures = NetworkFailures("Telegram")
-        self._shown: dict[int, Body] = {}
+        self._rich = rich or RichSwitch(False)
+        self._shown: dict[int, tuple[Body, Markup]] = {}  # what each message shows, so no-op edits are skipped
 
-    async def send(self, text: str, *, styled: bool,
-                   markup: InlineKeyboardMarkup | None = None) -> int:
+    @property
+    def rich(self) -> bool:
+        """Rich messages may be tried (TELEGRAM_RICH_MESSAGES, and the server has them)."""
+        return self._rich.enabled
+
+    async def send(self, text: str, *, styled: bool, markup: Markup = None) -> int:
         """Posts a message; returns its id (the last one's, if it had to be cut in pieces)."""
         try:
             return await self._send(_body(text, styled), text, markup)
@@ -76,26 +85,54 @@ class ChatSender:
                 message_id = await self._send(_body(piece, styled), piece, markup if last else None)
             return message_id
 
-    async def edit(self, message_id: int, text: str, *, styled: bool) -> None:
+    async def edit(self, message_id: int, text: str, *, styled: bool, markup: Markup = None) -> None:
+        """Replaces a message's text (and buttons: none unless `markup`)."""
         body = _body(text, styled)
-        if self._shown.get(message_id) == body:
+        if self._shown.get(message_id) == (body, markup):
             return  # Telegram would answer "message is not modified"
         try:
-            await self._edit(message_id, body, text)
+            await self._edit(message_id, body, text, markup)
         except MessageTooLong:
             pieces = split_pages(text, MAX_TEXT // 2)
-            await self._edit(message_id, _body(pieces[0], styled), pieces[0])
+            await self._edit(message_id, _body(pieces[0], styled), pieces[0], markup)
             if styled:  # a streaming preview keeps only its start; the final text all of it
                 for piece in pieces[1:]:
                     await self._pacer.wait_turn()
                     await self._send(_body(piece, styled), piece, None)
 
+    async def send_rich(self, markdown: str) -> int | None:
+        """One rich message; its id, or None when Telegram refused it (send today's formatting)."""
+        try:
+            message = await self._guard(self._bot.send_rich_message(
+                chat_id=self.chat_id, rich_message=InputRichMessage(markdown=markdown),
+                message_thread_id=self.thread_id, reply_parameters=self._quote()))
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            self._rich.refused(exc)
+            return None
+        self._reply_to = None
+        return message.message_id
+
+    async def edit_rich(self, message_id: int, markdown: str) -> bool:
+        """Makes a message rich (buttons removed); False when Telegram refused it."""
+        try:
+            await self._guard(self._bot.edit_message_text(
+                chat_id=self.chat_id, message_id=message_id, rich_message=InputRichMessage(markdown=markdown)))
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            if not_modified(exc):
+                return True
+            self._rich.refused(exc)
+            return False
+        self._shown.pop(message_id, None)  # no longer text: any later edit goes through
+        return True
+
     async def draft(self, draft_id: int, text: str) -> None:
-        """One sendMessageDraft frame, plain (a half-written entity must not break it)."""
+        """One sendMessageDraft frame, plain (a half-written entity must not break it), with
+        Telegram's Stop button: pressing it sends the bot a stopped_message_generation update.
+        The draft stays until the final message replaces it."""
         try:
             await self._guard(self._bot.send_message_draft(
                 chat_id=self.chat_id, draft_id=draft_id, text=text,
-                message_thread_id=self.thread_id))
+                message_thread_id=self.thread_id, can_stop=True, keep_on_stop=True))
         except (TelegramBadRequest, TelegramNotFound) as exc:
             raise DraftsUnavailable(exc.message) from exc
 
@@ -107,13 +144,15 @@ class ChatSender:
         except Exception as exc:  # any failure here only costs the indicator
             log.debug("sendChatAction failed: %s", exc)
 
-    async def _send(self, body: Body, raw: str, markup: InlineKeyboardMarkup | None) -> int:
-        quote = (ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)
-                 if self._reply_to else None)
+    def _quote(self) -> ReplyParameters | None:
+        return (ReplyParameters(message_id=self._reply_to, allow_sending_without_reply=True)
+                if self._reply_to else None)
+
+    async def _send(self, body: Body, raw: str, markup: Markup) -> int:
         try:
             message = await self._guard(self._bot.send_message(
                 chat_id=self.chat_id, text=body.text, entities=body.entities or None,
-                message_thread_id=self.thread_id, reply_parameters=quote, reply_markup=markup))
+                message_thread_id=self.thread_id, reply_parameters=self._quote(), reply_markup=markup))
         except TelegramBadRequest as exc:
             if too_long(exc):
                 raise MessageTooLong(exc.message) from exc
@@ -122,14 +161,14 @@ class ChatSender:
                 return await self._send(plain(raw), raw, markup)
             raise
         self._reply_to = None
-        self._shown[message.message_id] = body
+        self._shown[message.message_id] = (body, markup)
         return message.message_id
 
-    async def _edit(self, message_id: int, body: Body, raw: str) -> None:
+    async def _edit(self, message_id: int, body: Body, raw: str, markup: Markup) -> None:
         try:
             await self._guard(self._bot.edit_message_text(
                 chat_id=self.chat_id, message_id=message_id, text=body.text,
-                entities=body.entities or None))
+                entities=body.entities or None, reply_markup=markup))
         except TelegramBadRequest as exc:
             if not_modified(exc):
                 pass
@@ -137,11 +176,11 @@ class ChatSender:
                 raise MessageTooLong(exc.message) from exc
             elif body.formatted and bad_formatting(exc):
                 log.info("Telegram refused the formatting (%s); editing as plain text", exc.message)
-                await self._edit(message_id, plain(raw), raw)
+                await self._edit(message_id, plain(raw), raw, markup)
                 return
             else:
                 raise
-        self._shown[message_id] = body
+        self._shown[message_id] = (body, markup)
 
     async def _guard(self, call: Awaitable[T]) -> T:
         try:

@@ -19,6 +19,7 @@ class TelegramSettings(PlatformSettings):
     allowed_users: str = ""  # comma-separated ids or @usernames; empty: everyone
     allowed_chats: str = ""  # comma-separated chat ids; empty: every chat
     drafts: bool = True  # stream private replies as native drafts (sendMessageDraft)
+    rich_messages: bool = True  # answers with tables, and long ones, as one rich message (sendRichMessage)
 
     @field_validator("api_base", "webhook_url")
     @classmethod

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from core.commands.ask import ASK
 from core.commands.base import Command, CommandContext, ParsedCommand, parse_command
+from core.commands.continue_answer import CONTINUE
 from core.commands.help import help_text, make_help
 from core.commands.model import MODEL
 from core.commands.reset import RESET, STOP
+from core.commands.retry import RETRY
 from core.commands.usage import USAGE
 from core.outlet import Outlet
 from core.services import Core
@@ -14,7 +16,7 @@ from core.types import Inbound
 
 COMMANDS: list[Command] = []
 HELP, START = make_help(COMMANDS)  # /help reads the list when it runs, so it lists itself too
-COMMANDS.extend([START, HELP, ASK, MODEL, RESET, STOP, USAGE])
+COMMANDS.extend([START, HELP, ASK, MODEL, CONTINUE, RETRY, RESET, STOP, USAGE])
 _BY_NAME: dict[str, Command] = {alias: c for c in COMMANDS for alias in (c.name, *c.aliases)}
 COMMAND_NAMES = frozenset(_BY_NAME)  # every name and alias, as adapters recognise commands
 

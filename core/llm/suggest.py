@@ -1,4 +1,5 @@
-"""Closest model ids for a name the endpoint does not know."""
+"""Model ids for a partial name: those containing every word, and the closest to a name the
+endpoint does not know."""
 
 from __future__ import annotations
 
@@ -26,3 +27,9 @@ def closest_usable(wanted: str, models: list[ModelInfo], minimum: int, *, limit:
         return first
     small = [m.id for m in models if not usable(m, minimum)]
     return first + closest(wanted, small, limit=limit - len(first))
+
+
+def matching_models(models: list[ModelInfo], words: str) -> list[ModelInfo]:
+    """The models whose id contains every word of `words` (any order, case-insensitive), in order."""
+    wanted = words.lower().split()
+    return [m for m in models if all(w in m.id.lower() for w in wanted)]

@@ -12,9 +12,24 @@ from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
 from core.tokens import estimate_tokens
-from core.types import Inbound, Turn
+from core.types import AnswerFacts, Inbound, Turn
 
 log = logging.getLogger(__name__)
+
+
+def expired_note(session_ttl: int) -> str:
+    """Said once above the first answer after a conversation was forgotten for its silence."""
+    return (f"_(Our last conversation was more than {span(session_ttl)} ago and has been forgotten: "
+            "this one starts fresh.)_\n\n")
+
+
+def span(seconds: int) -> str:
+    """604800 -> "7 days", 3600 -> "1 hour", 90 -> "2 minutes"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = round(seconds / size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 async def answer(inbound: Inbound, core: Core) -> Exchange | None:
@@ -26,8 +41,8 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
                                    limits.min_edit_interval)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
-    outlet = binding.outlet_for(inbound, pacer)
     model = ctx.model_choice or settings.model_name
+    outlet = binding.outlet_for(inbound, pacer, facts=AnswerFacts(model=model, first=not ctx.history))
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
         return None
@@ -50,7 +65,9 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
 
     started = time.time()
     with core.interrupts.watch(conv, ctx.marks) as watch:
-        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer)
+        preface = expired_note(settings.session_ttl) if ctx.expired else ""
+        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
+                             preface=preface)
         outcome = await stream.run(events)
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)

@@ -12,6 +12,7 @@ from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageRepor
 from core.llm.errors import ModelError
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
+from core.types import Choice
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,9 @@ TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
 STOPPED_MARK = "\n\n_(stopped)_"
 # Said under an answer the model ended at its token limit (Finished.reason "length").
 LENGTH_LIMIT_NOTE = "\n\n_(cut off: the answer reached its length limit)_"
+# ...followed by this line, with a button where the platform has them.
+CONTINUE_OFFER = "Send /continue and the model goes on where it stopped."
+CONTINUE = Choice("Continue", "/continue")
 
 
 @dataclass
@@ -46,6 +50,7 @@ class ReplyStream:
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
         pacer: ChatPacer | None = None,
+        preface: str = "",
     ) -> None:
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
@@ -53,13 +58,14 @@ class ReplyStream:
         self._stop_requested = stop_requested  # asks Redis: works across replicas
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
         self._parts: list[str] = []
+        self._preface = preface  # shown above the answer (the expired-conversation note), never stored
         self._note = ""
         self._changed = asyncio.Event()
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
 
     def _text(self) -> str:
-        return self._note + "".join(self._parts)
+        return self._preface + self._note + "".join(self._parts)
 
     async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
         async for event in events:
@@ -156,4 +162,6 @@ class ReplyStream:
             return outcome
         limited = outcome.finish_reason == "length"
         await self._outlet.finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
+        if limited:
+            await self._outlet.notice(CONTINUE_OFFER, [CONTINUE])
         return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -19,6 +20,12 @@ class ConversationContext:
     model_choice: str | None
     marks: StopMarks  # /stop and /reset counters when answering began
     first_slot: tuple[float, int]  # the reply's first update slot, reserved now: (seconds to wait, after)
+    expired: bool = False  # the conversation was forgotten after SESSION_TTL of silence (not /reset)
+
+
+# How long past SESSION_TTL a conversation's last activity is remembered, so the first answer
+# after it expired can say that a fresh conversation started.
+ACTIVITY_MEMORY = 30 * 24 * 3600
 
 
 class ContextLoader:
@@ -30,17 +37,21 @@ class ContextLoader:
 
     async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
                    edit_interval: float) -> ConversationContext:
-        """History (TTL refreshed), model choice, stop marks, and a first pacing slot."""
+        """History (TTL refreshed), model choice, stop marks, a first pacing slot, and whether the
+        conversation expired since its last answer (its last activity, read then moved to now)."""
         hist = self._keys.history(conv)
+        active = self._keys.last_active(conv)
+        now = time.time()
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.lrange(hist, 0, -1)
             pipe.expire(hist, self._ttl)
+            pipe.set(active, f"{now:.0f}", ex=self._ttl + ACTIVITY_MEMORY, get=True)
             pipe.get(self._keys.model_choice(platform, user_id))
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
             pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
             try:
-                raw, _, choice, (stops, resets), slot = await pipe.execute()
+                raw, _, last, choice, (stops, resets), slot = await pipe.execute()
             except NoScriptError:
                 await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
                 return await self.load(conv, platform, user_id, chat_id, edit_interval)
@@ -49,4 +60,7 @@ class ContextLoader:
             model_choice=choice.decode() if isinstance(choice, bytes) else choice,
             marks=StopMarks(int(stops or 0), int(resets or 0)),
             first_slot=(int(slot[0]) / 1000, int(slot[1])),
+            # No history although it was active: forgotten by age when that was over SESSION_TTL ago
+            # (an answer that failed, or /reset, leaves no history but a recent activity or none).
+            expired=not raw and last is not None and now - float(last) >= self._ttl,
         )

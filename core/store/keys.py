@@ -33,6 +33,22 @@ class Keys:
     def model_choice(self, platform: str, user_id: str) -> str:
         return f"{self.prefix}model:{platform}:{user_id}"
 
+    def recent_models(self, platform: str, user_id: str) -> str:
+        """The models a user switched to, newest first (a few)."""
+        return f"{self.prefix}recent-models:{platform}:{user_id}"
+
+    def last_active(self, conv: Conversation) -> str:
+        """When the conversation was last answered: tells an expired conversation from a new one."""
+        return f"{self.prefix}active:{conv}"
+
+    def feedback_votes(self, platform: str, answer: str) -> str:
+        """Who rated one answer, and how ({feedback}: one hash slot for every feedback key)."""
+        return f"{self.prefix}{{feedback}}:votes:{platform}:{answer}"
+
+    def feedback_counts(self) -> str:
+        """Ratings counted per platform, rating and model."""
+        return f"{self.prefix}{{feedback}}:counts"
+
     def usage(self, platform: str, user_id: str) -> str:
         return f"{self.prefix}usage:{platform}:{user_id}"
 

@@ -124,3 +124,19 @@ async def test_a_default_model_under_the_minimum_window_stops_start_up(env: dict
     assert code == 1
     [line] = err.strip().splitlines()
     assert "fake-small has a context window of 8,192 tokens" in line and "64,000-token minimum" in line
+
+
+def _listed(block: str) -> list[str]:
+    return [line[2:].split(" ")[0] for line in block.splitlines() if line.startswith("• ")]
+
+
+async def test_300_models_are_searched_and_paged_in_the_terminal(env: dict[str, str], tmp_path: Path) -> None:
+    async with FakeModelServer(models=[{"id": f"m{n:03d}", "context_length": 131072} for n in range(300)]) as server:
+        env = env | {"MODEL_BASE_URL": server.base_url, "MODEL_NAME": "m000"}
+        code, out, err = await _run(["chat", "--user", "alice"], "/model\n/model m04\n/model page 2\n", env, tmp_path)
+    assert code == 0, err
+    first, rest = out.split("Models matching", 1)
+    found, second = rest.split("Current model", 1)
+    assert _listed(found) == [f"m{n:03d}" for n in range(40, 50)]  # the ten matching, nothing else
+    assert "page 1 of 15" in first and "page 2 of 15" in second and len(_listed(second)) == 20
+    assert len(_listed(first)) == 20 and not set(_listed(second)) & set(_listed(first))

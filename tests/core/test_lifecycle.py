@@ -13,7 +13,7 @@ from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import AnswerFacts, Inbound, Limits
 from core.web import WebServer
 from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
@@ -51,7 +51,7 @@ class RecordingAdapter:
     def limits_for(self, inbound: Inbound) -> Limits:
         return self.platform.limits_for(inbound)
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         return self.platform.outlet_for(inbound, pacer)
 
     def is_allowed(self, inbound: Inbound) -> bool:

@@ -17,6 +17,7 @@ from bots.discord.settings import DiscordSettings
 from core.config import Settings
 from tests.discord.conftest import StartBot
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_models import GUILD_INSTALL, IN_BOT_DM, IN_GUILD, IN_PRIVATE_CHANNEL, USER_INSTALL
 from tests.fakes.model_server import FakeModelServer
 
 SWITCHBOARD = str(Path(sys.executable).with_name("switchboard"))
@@ -63,7 +64,11 @@ async def test_discord_sync_registers_the_commands_globally_or_for_one_server(
     assert proc.returncode == 0, err.decode()
     assert "Registered /ask" in out.decode() and "every server" in out.decode()
     commands = {c["name"]: c for c in fake.commands["global"]}
-    assert set(commands) == {"ask", "model", "reset", "usage", "help", "stop"}
+    assert set(commands) == {"ask", "model", "continue", "retry", "reset", "usage", "help", "stop"}
+    assert "for server and user installs" in out.decode()
+    for command in commands.values():  # usable from a server's install and a person's, in all three places
+        assert command["integration_types"] == [GUILD_INSTALL, USER_INSTALL]
+        assert command["contexts"] == [IN_GUILD, IN_BOT_DM, IN_PRIVATE_CHANNEL]
     (prompt,) = commands["ask"]["options"]
     assert prompt["name"] == "prompt" and prompt["required"] is True
     (name,) = commands["model"]["options"]
@@ -95,10 +100,12 @@ async def test_discord_invite_prints_the_link_with_scopes_and_permissions(
                                                 env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err.decode()
-    link = out.decode().strip()
-    assert link.startswith("https://discord.com/oauth2/authorize?")
-    assert f"client_id={fake.app_id}" in link and "scope=" + "+".join(SCOPES) in link
-    assert f"permissions={permissions()}" in link
+    server, user = [line.strip() for line in out.decode().splitlines() if line.startswith("  ")]
+    assert server.startswith("https://discord.com/oauth2/authorize?")
+    assert f"client_id={fake.app_id}" in server and "scope=" + "+".join(SCOPES) in server
+    assert f"permissions={permissions()}" in server
+    assert user == (f"https://discord.com/oauth2/authorize?client_id={fake.app_id}"
+                    "&integration_type=1&scope=applications.commands")
 
 
 async def test_the_status_line_says_when_commands_were_never_registered(

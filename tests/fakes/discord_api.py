@@ -60,6 +60,15 @@ class FakeDiscord(FakeServer[Call, Canned]):
             self.channel_id: models.text_channel(self.channel_id, self.guild_id, "general"),
             self.other_channel_id: models.text_channel(self.other_channel_id, self.guild_id, "random"),
         }
+        # Where the bot is not a member: a server that never added it, and a group DM of alice and bob.
+        # People who installed the app reach it there through commands; channel messages are refused.
+        self.elsewhere_guild_id, self.elsewhere_channel_id, self.group_dm_id = (
+            self.ids.next(), self.ids.next(), self.ids.next())
+        self.elsewhere: dict[int, JSON] = {
+            self.elsewhere_channel_id: models.text_channel(self.elsewhere_channel_id, self.elsewhere_guild_id,
+                                                           "elsewhere"),
+            self.group_dm_id: models.group_dm(self.group_dm_id, [self.alice, self.bob], int(self.alice["id"])),
+        }
         self.dms: dict[str, int] = {}  # user id -> DM channel id
         self.messages: dict[int, StoredMessage] = {}
         self.interactions: dict[int, InteractionRecord] = {}
@@ -151,11 +160,17 @@ class FakeDiscord(FakeServer[Call, Canned]):
         return thread_id
 
     def slash(self, name: str, options: dict[str, str] | None = None, *, author: JSON | None = None,
-              channel_id: int | None = None, dm: bool = False) -> InteractionRecord:
-        """A slash command as INTERACTION_CREATE (string options only, which is all we use)."""
+              channel_id: int | None = None, dm: bool = False, user_install: bool = False) -> InteractionRecord:
+        """A slash command as INTERACTION_CREATE (string options only, which is all we use). With
+        `user_install`, from the app a person installed (possibly where the bot is not: ``elsewhere``)."""
+        scope = self._commands_scope(channel_id)
+        registered = {c["name"]: c for c in self.commands.get(scope, [])}
+        if user_install and name in registered:  # Discord offers a command only where it was registered for
+            assert models.USER_INSTALL in (registered[name].get("integration_types") or []), f"/{name}: no user install"
         data = {"id": str(self.ids.next()), "name": name, "type": 1,
                 "options": [{"name": k, "type": STRING_OPTION, "value": v} for k, v in (options or {}).items()]}
-        return self._interact(APPLICATION_COMMAND, data, author=author, channel_id=channel_id, dm=dm)
+        return self._interact(APPLICATION_COMMAND, data, author=author, channel_id=channel_id, dm=dm,
+                              user_install=user_install)
 
     def autocomplete(self, name: str, option: str, value: str, *, author: JSON | None = None) -> InteractionRecord:
         data = {"id": str(self.ids.next()), "name": name, "type": 1,
@@ -168,6 +183,15 @@ class FakeDiscord(FakeServer[Call, Canned]):
         select = stored.components[0]["components"][0]
         assert value in [o["value"] for o in select["options"]], f"{value!r} is not an option"
         data = {"custom_id": select["custom_id"], "component_type": select["type"], "values": [value]}
+        return self._interact(COMPONENT, data, author=author, channel_id=stored.channel_id,
+                              message=self.message_payload(stored))
+
+    def click(self, message_id: int, custom_id: str, *, author: JSON | None = None) -> InteractionRecord:
+        """A click on the button with ``custom_id`` under a bot message."""
+        stored = self.messages[message_id]
+        buttons = [c for row in stored.components for c in row.get("components", []) if c.get("type") == 2]
+        assert custom_id in [b.get("custom_id") for b in buttons], f"{custom_id!r} is not a button here"
+        data = {"custom_id": custom_id, "component_type": 2}
         return self._interact(COMPONENT, data, author=author, channel_id=stored.channel_id,
                               message=self.message_payload(stored))
 
@@ -239,8 +263,13 @@ class FakeDiscord(FakeServer[Call, Canned]):
     # -- internals -------------------------------------------------------------------------
 
     def _guild_of(self, channel_id: int) -> int | None:
-        guild = self.channels.get(channel_id, {}).get("guild_id")
+        guild = (self.channels.get(channel_id) or self.elsewhere.get(channel_id, {})).get("guild_id")
         return int(guild) if guild else None
+
+    def _commands_scope(self, channel_id: int | None) -> str:
+        """Where a command typed in this channel is looked up: the server's own commands, else the global ones."""
+        guild = self._guild_of(channel_id or self.channel_id)
+        return str(guild) if guild is not None and str(guild) in self.commands else "global"
 
     def _dm_channel(self, author: JSON) -> int:
         if author["id"] not in self.dms:
@@ -250,13 +279,14 @@ class FakeDiscord(FakeServer[Call, Canned]):
         return self.dms[author["id"]]
 
     def _interact(self, kind: int, data: JSON, *, author: JSON | None, channel_id: int | None = None,
-                  dm: bool = False, message: JSON | None = None) -> InteractionRecord:
+                  dm: bool = False, message: JSON | None = None, user_install: bool = False) -> InteractionRecord:
         author = author or self.alice
         channel_id = self._dm_channel(author) if dm else channel_id or self.channel_id
         interaction_id = self.ids.next()
-        payload = models.interaction(interaction_id, self.app_id, kind, data, channel=self.channels[channel_id],
+        channel = self.channels.get(channel_id) or self.elsewhere[channel_id]
+        payload = models.interaction(interaction_id, self.app_id, kind, data, channel=channel,
                                      guild_id=self._guild_of(channel_id), author=author,
-                                     roles=self.roles.get(author["id"], []))
+                                     roles=self.roles.get(author["id"], []), user_install=user_install)
         if message is not None:
             payload["message"] = message
         record = InteractionRecord(interaction_id, payload["token"], kind, channel_id, payload, time.monotonic())

@@ -21,7 +21,9 @@ EPHEMERAL = 64
 LOADING = 128  # the flag of a deferred response still "thinking"
 
 INVALID_FORM = 50035
-TEXT_CHANNEL, DM_CHANNEL, PUBLIC_THREAD = 0, 1, 11
+TEXT_CHANNEL, DM_CHANNEL, GROUP_DM, PUBLIC_THREAD = 0, 1, 3, 11
+GUILD_INSTALL, USER_INSTALL = 0, 1  # a command's integration_types
+IN_GUILD, IN_BOT_DM, IN_PRIVATE_CHANNEL = 0, 1, 2  # a command's contexts
 PING, APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 1, 2, 3, 4
 _MENTION = re.compile(r"@everyone|@here|<@!?\d+>|<@&\d+>")
 
@@ -139,6 +141,11 @@ def dm_channel(channel_id: int, recipient: JSON) -> JSON:
             "flags": 0}
 
 
+def group_dm(channel_id: int, recipients: list[JSON], owner_id: int) -> JSON:
+    return {"id": str(channel_id), "type": GROUP_DM, "recipients": recipients, "name": None, "icon": None,
+            "owner_id": str(owner_id), "last_message_id": None, "flags": 0}
+
+
 def thread(thread_id: int, guild_id: int, parent_id: int, owner_id: int, name: str) -> JSON:
     return {"id": str(thread_id), "type": PUBLIC_THREAD, "guild_id": str(guild_id), "parent_id": str(parent_id),
             "owner_id": str(owner_id), "name": name, "last_message_id": None, "rate_limit_per_user": 0,
@@ -165,18 +172,21 @@ def guild(guild_id: int, *, owner_id: int, roles: list[JSON], channels: list[JSO
 
 
 def interaction(interaction_id: int, app_id: int, kind: int, data: JSON, *, channel: JSON, guild_id: int | None,
-                author: JSON, roles: list[int]) -> JSON:
-    """An INTERACTION_CREATE payload: a member in a server, a user in a DM."""
+                author: JSON, roles: list[int], user_install: bool = False) -> JSON:
+    """An INTERACTION_CREATE payload: a member in a server, a user in a DM or group DM. With
+    `user_install`, the command comes from the app the person installed on their account."""
     payload: JSON = {"id": str(interaction_id), "application_id": str(app_id), "type": kind, "data": data,
                      "channel_id": channel["id"], "channel": channel, "token": f"interaction-token-{interaction_id}",
                      "version": 1, "locale": "en-US", "app_permissions": str((1 << 41) - 1), "entitlements": [],
                      "attachment_size_limit": 10 << 20}
+    owners = {str(USER_INSTALL): author["id"]} if user_install else {str(GUILD_INSTALL): str(guild_id or 0)}
     if guild_id is not None:
-        payload.update(guild_id=str(guild_id), guild_locale="en-US", context=0,
+        payload.update(guild_id=str(guild_id), guild_locale="en-US", context=IN_GUILD,
                        guild={"id": str(guild_id), "locale": "en-US", "features": []},
-                       member=member(roles, author), authorizing_integration_owners={"0": str(guild_id)})
+                       member=member(roles, author), authorizing_integration_owners=owners)
     else:
-        payload.update(user=author, context=1, authorizing_integration_owners={"1": author["id"]})
+        context = IN_PRIVATE_CHANNEL if channel["type"] == GROUP_DM else IN_BOT_DM
+        payload.update(user=author, context=context, authorizing_integration_owners=owners)
     return payload
 
 

@@ -18,9 +18,14 @@ from tests.fakes.discord_models import (
     AUTOCOMPLETE,
     COMPONENT,
     EPHEMERAL,
+    GUILD_INSTALL,
+    IN_BOT_DM,
+    IN_GUILD,
+    IN_PRIVATE_CHANNEL,
     INVALID_FORM,
     JSON,
     LOADING,
+    USER_INSTALL,
     Call,
     DiscordError,
     InteractionRecord,
@@ -35,6 +40,7 @@ API = "/api/v10"
 Handler = Callable[[web.Request, Any], Awaitable[Any]]
 
 UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK, UNKNOWN_INTERACTION = 10003, 10008, 10015, 10062
+MISSING_ACCESS = 50001
 NOT_AUTHOR, INVALID_WEBHOOK_TOKEN = 50005, 50027
 ALREADY_ACKNOWLEDGED, THREAD_EXISTS = 40060, 160004
 
@@ -145,6 +151,8 @@ class DiscordRest:
 
     def _channel(self, request: web.Request) -> int:
         channel_id = int(request.match_info["channel_id"])
+        if channel_id in self.fake.elsewhere:  # the bot is not a member there
+            raise DiscordError(403, MISSING_ACCESS, "Missing Access")
         if channel_id not in self.fake.channels:
             raise DiscordError(404, UNKNOWN_CHANNEL, "Unknown Channel")
         return channel_id
@@ -242,6 +250,9 @@ class DiscordRest:
         for index, command in enumerate(body):
             if not command.get("name") or len(command.get("description", "")) > 100:
                 raise DiscordError(400, INVALID_FORM, f"Invalid Form Body (command {index})")
+            if not _listed(command.get("integration_types"), {GUILD_INSTALL, USER_INSTALL}) or not _listed(
+                    command.get("contexts"), {IN_GUILD, IN_BOT_DM, IN_PRIVATE_CHANNEL}):
+                raise DiscordError(400, INVALID_FORM, f"Invalid Form Body (command {index}: installs or contexts)")
             commands.append({"id": str(self.fake.ids.next()), "application_id": str(self.fake.app_id),
                              "version": str(self.fake.ids.next()), "type": 1, "options": [],
                              "default_member_permissions": None, "dm_permission": True, "nsfw": False,
@@ -253,3 +264,11 @@ class DiscordRest:
     async def list_commands(self, request: web.Request, body: Any) -> list[JSON]:
         return self.fake.commands.get(self._scope(request), [])
 
+
+
+def _listed(values: Any, allowed: set[int]) -> bool:
+    """integration_types / contexts: absent (null), or a non-empty list of known values without repeats."""
+    if values is None:
+        return True
+    return (isinstance(values, list) and bool(values) and len(set(values)) == len(values)
+            and all(v in allowed for v in values))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core.outlet import PlatformRetryAfter
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Choice, Inbound, Limits
+from core.types import AnswerFacts, Choice, Inbound, Limits
 from tests.fakes.base import Recorder
 
 Record = tuple[str, str, float]  # (op, chat, event-loop time)
@@ -50,6 +50,7 @@ class MemoryPlatform(Recorder[Record, float]):
         self.notices: list[Notice] = []
         self.denied_users: set[str] = set()
         self.typing_count = 0
+        self.facts: list[AnswerFacts] = []  # what the core said about each answer it asked an outlet for
         self._ids = itertools.count(1)
 
     def limits_for(self, inbound: Inbound) -> Limits:
@@ -58,7 +59,9 @@ class MemoryPlatform(Recorder[Record, float]):
     def is_allowed(self, inbound: Inbound) -> bool:
         return inbound.user_id not in self.denied_users
 
-    def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> PagedOutlet:
+    def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> PagedOutlet:
+        if facts is not None:
+            self.facts.append(facts)
         return PagedOutlet(_Ops(self, inbound.chat_id), self.limits, pacer)
 
     def final_texts(self, chat_id: str) -> list[str]:

@@ -190,16 +190,15 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
                 if index and self.token_interval:
                     await asyncio.sleep(self.token_interval)  # simulated generation speed
                 if index == self.hold_after and self.hold is not None:
-                    try:
-                        await self.hold.wait()
-                    except asyncio.CancelledError:
-                        self.disconnects += 1  # aiohttp cancels the handler when the client goes away
-                        self.bump()
-                        raise
+                    await self.hold.wait()
                 await resp.write(_sse({"id": "c1", "object": "chat.completion.chunk", "model": model,
                                        "choices": [{"index": 0, "delta": {"content": piece},
                                                     "finish_reason": None}]}))
                 first_at = first_at or time.monotonic()
+        except asyncio.CancelledError:
+            self.disconnects += 1  # aiohttp cancels the handler when the client goes away
+            self.bump()
+            raise
         finally:
             self.open_streams -= 1
         self.timings[tag] = (first_at, time.monotonic())

@@ -21,6 +21,7 @@ from tests.fakes.slack_events import SlackEvents
 from tests.fakes.slack_models import (
     JSON,
     MARKDOWN_MAX,
+    PROMPTS_MAX,
     TEXT_MAX,
     Call,
     Envelope,
@@ -30,7 +31,7 @@ from tests.fakes.slack_models import (
 )
 
 Handler = Callable[[JSON], Awaitable[JSON]]
-_JSON_FIELDS = frozenset({"blocks", "chunks", "metadata", "attachments"})
+_JSON_FIELDS = frozenset({"blocks", "chunks", "metadata", "attachments", "prompts"})
 
 
 class SlackError(Exception):
@@ -56,6 +57,8 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         self.streaming_error = "unknown_method"
         self.markdown_blocks = True  # False: a markdown block is invalid_blocks
         self.outside: set[str] = set()  # channels the bot is not a member of: posting there is refused
+        self.suggested_prompts: dict[tuple[str, str], list[JSON]] = {}  # (channel, thread) -> prompts
+        self.titles: dict[tuple[str, str], str] = {}  # (channel, thread) -> an assistant thread's title
         self.connections = 0  # WebSocket connections ever opened
         self.sockets: list[web.WebSocketResponse] = []
         self._ts = itertools.count(1)
@@ -64,7 +67,8 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
             "chat.postMessage": self._post, "chat.update": self._update,
             "chat.startStream": self._start_stream, "chat.appendStream": self._append_stream,
             "chat.stopStream": self._stop_stream, "assistant.threads.setStatus": self._ok,
-            "chat.postEphemeral": self._ok,
+            "chat.postEphemeral": self._ok, "assistant.threads.setSuggestedPrompts": self._set_prompts,
+            "assistant.threads.setTitle": self._set_title,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -125,6 +129,11 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         """Closes every WebSocket, as Slack does when it refreshes a connection."""
         for ws in list(self.sockets):
             await ws.close()
+
+    def stop_streaming(self, message: Message) -> None:
+        """The person presses Slack's Stop on a streaming message: the stream takes nothing more."""
+        message.streaming, message.stopped_by_user = False, True
+        self.bump()
 
     async def send_disconnect(self, reason: str = "refresh_requested") -> None:
         await self.sockets[-1].send_str(json.dumps(
@@ -272,6 +281,8 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         self._streams()
         message = self._message(params)
         text = str(params.get("markdown_text") or "")
+        if message.stopped_by_user:
+            raise SlackError("stopped_by_user")
         if not message.streaming:
             raise SlackError("message_not_in_streaming_state")
         if not text or len(text) > MARKDOWN_MAX:
@@ -284,12 +295,42 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
     async def _stop_stream(self, params: JSON) -> JSON:
         self._streams()
         message = self._message(params)
+        if message.stopped_by_user:
+            raise SlackError("stopped_by_user")
         if not message.streaming:
             raise SlackError("message_not_in_streaming_state")
+        blocks = params.get("blocks")  # rendered under the finished message
+        if blocks is not None and (error := blocks_error(blocks, markdown_ok=self.markdown_blocks)):
+            raise SlackError(error)
         message.streaming = False
         message.markdown += str(params.get("markdown_text") or "")
+        message.blocks = list(blocks or [])
         message.remember()
         return {"channel": message.channel, "ts": message.ts}
+
+    def _assistant_thread(self, params: JSON) -> tuple[str, str]:
+        channel, thread = str(params.get("channel_id") or ""), str(params.get("thread_ts") or "")
+        if not channel:
+            raise SlackError("channel_not_found")
+        if not thread:
+            raise SlackError("invalid_thread_ts")
+        return channel, thread
+
+    async def _set_prompts(self, params: JSON) -> JSON:
+        where = self._assistant_thread(params)
+        prompts = params.get("prompts")
+        if not isinstance(prompts, list) or not 0 < len(prompts) <= PROMPTS_MAX or not all(
+                isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+            raise SlackError("invalid_arguments")
+        self.suggested_prompts[where] = prompts
+        return {}
+
+    async def _set_title(self, params: JSON) -> JSON:
+        where = self._assistant_thread(params)
+        if not params.get("title"):
+            raise SlackError("invalid_arguments")
+        self.titles[where] = str(params["title"])
+        return {}
 
 
 async def _params(request: web.Request) -> JSON:

@@ -58,7 +58,7 @@ class SlackEvents:
         """The Events API wrapper around one event; every delivery of it has its event_id."""
         return {"token": "verification-token", "team_id": self.team_id, "api_app_id": self.app_id, "event": event,
                 "type": "event_callback", "event_id": f"Ev{next(self._event_ids):08d}",
-                "event_time": int(float(event["ts"])), "is_ext_shared_channel": False,
+                "event_time": int(float(event.get("ts") or event["event_ts"])), "is_ext_shared_channel": False,
                 "authorizations": [{"enterprise_id": None, "team_id": self.team_id, "user_id": self.bot_user_id,
                                     "is_bot": True, "is_enterprise_install": False}]}
 
@@ -86,6 +86,26 @@ class SlackEvents:
                 "actions": [{"type": "button", "action_id": f"switchboard_choice_{index}", "block_id": "b",
                              "value": value, "action_ts": "1.0"}]}
 
+    def feedback_payload(self, message: Message, *, positive: bool, user: str = ALICE) -> JSON:
+        """A click on the thumbs up (positive) or down under a message, with the value that button carries."""
+        element = message.feedback()
+        if element is None:
+            raise ValueError(f"message {message.ts} has no feedback buttons")
+        button = element["positive_button" if positive else "negative_button"]
+        payload = self.press_payload(message, "", user=user)
+        payload["actions"] = [{"type": "feedback_buttons", "action_id": element.get("action_id", ""),
+                               "block_id": "fb", "value": button["value"], "text": button["text"],
+                               "action_ts": "1.0"}]
+        return payload
+
+    def thread_started_event(self, *, channel: str = ALICE_DM, user: str = ALICE) -> JSON:
+        """assistant_thread_started: someone opened the app's assistant pane."""
+        ts = self.user_ts()
+        return {"type": "assistant_thread_started", "event_ts": ts,
+                "assistant_thread": {"user_id": user, "channel_id": channel, "thread_ts": ts,
+                                     "context": {"channel_id": GENERAL, "team_id": self.team_id,
+                                                 "enterprise_id": None}}}
+
     # -- sending over Socket Mode ----------------------------------------------------------
 
     async def send_event(self, event: JSON, *, retry_attempt: int = 0) -> str:
@@ -107,6 +127,19 @@ class SlackEvents:
     async def command(self, text: str, **kw: str) -> str:
         envelope = Envelope(uuid.uuid4().hex, "slash_commands", self.command_payload(text, **kw),
                             accepts_response_payload=True)
+        return await self.deliver(envelope)
+
+    async def rate(self, message: Message, *, positive: bool, user: str = ALICE) -> str:
+        payload = self.feedback_payload(message, positive=positive, user=user)
+        envelope = Envelope(uuid.uuid4().hex, "interactive", payload, accepts_response_payload=True)
+        return await self.deliver(envelope)
+
+    async def press_button(self, message: Message, action_id: str, *, user: str = ALICE) -> str:
+        """A click on the button with this action_id under a message (e.g. Stop)."""
+        (button,) = [b for b in message.buttons() if b.get("action_id") == action_id]
+        payload = self.press_payload(message, str(button.get("value", "")), user=user)
+        payload["actions"][0]["action_id"] = action_id
+        envelope = Envelope(uuid.uuid4().hex, "interactive", payload, accepts_response_payload=True)
         return await self.deliver(envelope)
 
     async def press(self, message: Message, value: str, *, user: str = ALICE, index: int = 0) -> str:

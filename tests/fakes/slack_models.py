@@ -20,6 +20,8 @@ TEXT_MAX = 40_000
 SECTION_MAX = 3_000
 BLOCKS_MAX = 50
 ACTIONS_MAX = 25
+CONTEXT_ACTIONS_MAX = 5
+PROMPTS_MAX = 4  # assistant.threads.setSuggestedPrompts
 
 
 @dataclass
@@ -49,12 +51,24 @@ class Message:
     streaming: bool = False
     streamed: bool = False  # made by chat.startStream
     appends: list[str] = field(default_factory=list)
+    stopped_by_user: bool = False  # the person pressed Slack's Stop on the stream
     updates: int = 0
     shown: list[str] = field(default_factory=list)  # what it displayed after each change
 
     @property
     def visible(self) -> str:
         return self.markdown or self.text
+
+    def feedback(self) -> JSON | None:
+        """The feedback_buttons element under the message, if it has one."""
+        for block in self.blocks:
+            if block.get("type") == "context_actions":
+                return next((e for e in block["elements"] if e.get("type") == "feedback_buttons"), None)
+        return None
+
+    def buttons(self) -> list[JSON]:
+        """The buttons of the message's actions blocks."""
+        return [e for b in self.blocks if b.get("type") == "actions" for e in b["elements"]]
 
     def remember(self) -> None:
         self.shown.append(self.visible)
@@ -93,8 +107,29 @@ def blocks_error(blocks: object, *, markdown_ok: bool = True) -> str | None:
             continue
         if kind == "actions" and _buttons_ok(block.get("elements")):
             continue
+        if kind == "context_actions" and _context_actions_ok(block.get("elements")):
+            continue
         return "invalid_blocks"
     return None
+
+
+def _context_actions_ok(elements: object) -> bool:
+    """Feedback buttons (or icon buttons): up to five, each button plain text <= 75, value <= 2,000."""
+    if not isinstance(elements, list) or not 0 < len(elements) <= CONTEXT_ACTIONS_MAX:
+        return False
+    for element in elements:
+        if element.get("type") == "icon_button":
+            continue
+        if element.get("type") != "feedback_buttons":
+            return False
+        for side in ("positive_button", "negative_button"):
+            button = element.get(side) or {}
+            text = button.get("text") or {}
+            if text.get("type") != "plain_text" or not 0 < len(str(text.get("text", ""))) <= 75:
+                return False
+            if not isinstance(button.get("value"), str) or not 0 < len(button["value"]) <= 2000:
+                return False
+    return True
 
 
 def _buttons_ok(elements: object) -> bool:

@@ -25,6 +25,7 @@ from tests.fakes.base import FakeServer, Fault
 from tests.fakes.telegram_models import (
     JSON,
     MAX_CAPTION,
+    MAX_RICH,
     Call,
     Draft,
     SentMessage,
@@ -133,6 +134,7 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
             "sendChatAction": self._send_chat_action, "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
             "answerCallbackQuery": self._true, "getChat": self._get_chat,
+            "sendRichMessage": self._send_rich_message,
         }
         # Bot API method names are case-insensitive; calls are recorded under the canonical one.
         self._methods = {name.lower(): (name, handler) for name, handler in handlers.items()}
@@ -243,6 +245,15 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         update = {"update_id": next(self._update_ids), "callback_query": query}
         return self.push_update(update) if push else update
 
+    def stop_generation(self, chat_id: int, draft_id: int, *, message_thread_id: int | None = None,
+                        push: bool = True) -> JSON:
+        """Builds (and by default queues) the update a user's Stop under a draft sends (Bot API 10.3)."""
+        stopped: JSON = {"chat": self._chat_json(chat_id), "draft_id": draft_id}
+        if message_thread_id is not None:
+            stopped["message_thread_id"] = message_thread_id
+        update = {"update_id": next(self._update_ids), "stopped_message_generation": stopped}
+        return self.push_update(update) if push else update
+
     async def deliver_webhook(self, url: str, update: JSON, secret: str | None = None) -> int:
         """POSTs an update as Telegram would to a webhook; returns the HTTP status."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
@@ -333,6 +344,8 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
             data["photo"] = msg.photo
             if current.text:
                 data |= {"caption": current.text, "caption_entities": current.entities}
+        elif msg.kind == "rich":  # the Markdown is kept as it was sent; Telegram's blocks are not modelled
+            data["rich_message"] = {"blocks": [{"type": "paragraph", "text": current.text}]}
         else:
             data["text"] = current.text
             data |= {"entities": current.entities} if current.entities else {}
@@ -430,17 +443,20 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         return self._store(params, text, entities, kind="photo", photo=sizes)
 
     async def _edit_message_text(self, params: JSON) -> JSON | bool:
-        text, entities = render_text(params)
+        rich = params.get("rich_message")
+        text, entities = (_rich_markdown(rich), []) if rich is not None else render_text(params)
         if params.get("inline_message_id"):
             return True  # inline messages are not tracked; Telegram also answers True
         msg = self.messages.get((_chat_id(params), params.get("message_id", 0)))
         if msg is None or msg.deleted:
             raise bad_request("message to edit not found")
-        if msg.kind != "text":
+        if msg.kind not in ("text", "rich"):
             raise bad_request("there is no text in the message to edit")
         markup = params.get("reply_markup")  # omitting it removes the keyboard, as on Telegram
-        if (text, entities, markup) == (msg.text, msg.entities, msg.reply_markup):
+        kind = "rich" if rich is not None else "text"
+        if (kind, text, entities, markup) == (msg.kind, msg.text, msg.entities, msg.reply_markup):
             raise bad_request(_NOT_MODIFIED)
+        msg.kind = kind
         msg.versions.append(Version(text, entities, markup, self._clock()))
         msg.edit_date = int(time.time())
         return self._message_json(msg)
@@ -458,8 +474,15 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
             raise bad_request("draft_id must be non-zero")  # wording is the fake's own
         text, entities = render_text(params, allow_empty=True)
         self.drafts.append(Draft(chat_id, params["draft_id"], text, entities,
-                                 params.get("message_thread_id"), self._clock()))
+                                 params.get("message_thread_id"), self._clock(),
+                                 can_stop=bool(params.get("can_stop")),
+                                 keep_on_stop=bool(params.get("keep_on_stop"))))
         return True
+
+    async def _send_rich_message(self, params: JSON) -> JSON:
+        _chat_id(params)
+        markdown = _rich_markdown(params.get("rich_message"))
+        return self._store(params, markdown, [], kind="rich")
 
     async def _send_chat_action(self, params: JSON) -> bool:
         _chat_id(params)
@@ -492,6 +515,18 @@ def _chat_id(params: JSON) -> int:
     if not isinstance(chat_id, int):
         raise bad_request("chat not found")  # @usernames are not modelled
     return chat_id
+
+
+def _rich_markdown(rich: object) -> str:
+    """The Markdown of an InputRichMessage (html and blocks are not modelled), checked as Telegram checks it."""
+    if not isinstance(rich, dict) or not isinstance(rich.get("markdown"), str):
+        raise bad_request("rich message must have exactly one of html, markdown or blocks")
+    markdown = str(rich["markdown"])
+    if not markdown.strip():
+        raise bad_request("rich message is empty")
+    if utf16_len(markdown) > MAX_RICH:
+        raise bad_request("rich message is too long")
+    return markdown
 
 
 def _commands_key(params: JSON) -> str:

@@ -18,6 +18,7 @@ JSON = dict[str, Any]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_RICH = 32_768  # a rich message's Markdown (Bot API 10.1)
 
 
 class TelegramError(Exception):
@@ -109,6 +110,8 @@ class Draft:
     entities: list[JSON]
     message_thread_id: int | None
     at: float
+    can_stop: bool = False  # Telegram shows a Stop button under it
+    keep_on_stop: bool = False  # the draft stays when Stop is pressed
 
 
 @dataclass(frozen=True)

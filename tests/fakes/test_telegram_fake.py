@@ -23,6 +23,7 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputRichMessage,
     Message,
     MessageEntity,
 )
@@ -201,6 +202,28 @@ async def test_message_draft_is_recorded(fake: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(TelegramBadRequest):
         await bot.send_message_draft(chat_id=100, draft_id=0, text="x")
     assert fake.sent_to(100) == []  # drafts are not messages
+
+
+async def test_draft_stop_button_and_the_update_a_press_sends(fake: FakeTelegram, bot: Bot) -> None:
+    await bot.send_message_draft(chat_id=100, draft_id=7, text="half", can_stop=True, keep_on_stop=True)
+    assert (fake.drafts[0].can_stop, fake.drafts[0].keep_on_stop) == (True, True)
+    fake.stop_generation(100, 7)
+    (update,) = await bot.get_updates(timeout=0)
+    stopped = update.stopped_message_generation
+    assert stopped is not None and (stopped.chat.id, stopped.draft_id, stopped.chat.type) == (100, 7, "private")
+
+
+async def test_rich_messages_are_sent_and_edited_into(fake: FakeTelegram, bot: Bot) -> None:
+    table = "| a | b |\n|---|---|\n| 1 | 2 |"
+    sent = await bot.send_rich_message(chat_id=100, rich_message=InputRichMessage(markdown=table))
+    assert sent.rich_message is not None and sent.text is None
+    plain = await bot.send_message(chat_id=100, text="plain first")
+    await bot.edit_message_text(chat_id=100, message_id=plain.message_id, rich_message=InputRichMessage(markdown=table))
+    assert [(m.kind, m.text) for m in fake.sent_to(100)] == [("rich", table), ("rich", table)]
+    with pytest.raises(TelegramBadRequest, match="too long"):
+        await bot.send_rich_message(chat_id=100, rich_message=InputRichMessage(markdown="x" * 32_769))
+    with pytest.raises(TelegramBadRequest, match="exactly one"):
+        await bot.send_rich_message(chat_id=100, rich_message=InputRichMessage(html="<b>x</b>"))
 
 
 async def test_long_poll_waits_then_confirms_with_offset(fake: FakeTelegram, bot: Bot) -> None:

@@ -26,7 +26,7 @@ async def test_commands_are_registered_and_webhook_cleared_for_polling(start_bot
     await bot.adapter.close()
     bot = await start_bot()
     names = [c["command"] for c in bot.fake.commands["default:"]]
-    assert names == ["start", "help", "ask", "model", "reset", "stop", "usage"]
+    assert names == ["start", "help", "ask", "model", "continue", "retry", "reset", "stop", "usage"]
     bot.say("polling works")
     await bot.reply_is(PRIVATE_CHAT, "You said: polling works")
     assert bot.adapter.status() == "polling as @switchboard_bot"

@@ -9,7 +9,7 @@ from tests.telegram.conftest import PRIVATE_CHAT, StartBot
 ANSWER = "one two three four five six seven eight nine ten"
 
 
-def _long_answer() -> str:
+def long_answer() -> str:
     paragraph = " ".join(f"word{i:03d}" for i in range(12))  # 95 characters
     return "\n\n".join(f"{n:02d} {paragraph}" for n in range(60))  # 6,000 characters
 
@@ -43,8 +43,8 @@ async def test_private_message_streams_by_editing_without_drafts(start_bot: Star
 
 
 async def test_six_thousand_characters_arrive_as_two_messages(start_bot: StartBot) -> None:
-    bot = await start_bot()
-    answer = bot.model.reply = _long_answer()
+    bot = await start_bot(telegram_rich_messages=False)  # with them, one rich message: test_rich.py
+    answer = bot.model.reply = long_answer()
     assert abs(len(answer) - 6000) < 10
     bot.say("write a lot")
     await bot.fake.wait_for(lambda: len(bot.fake.sent_to(PRIVATE_CHAT)) == 2, what="two pages")
