@@ -13,6 +13,7 @@ from core.llm.catalog import Catalog
 from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
+from core.media.transcribe import Transcriber
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -45,6 +46,7 @@ class Core:
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
+    transcriber: Transcriber | None = field(init=False)  # None: TRANSCRIBE_MODEL is not set
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,7 @@ class Core:
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
+        self.transcriber = Transcriber.from_settings(s)
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform

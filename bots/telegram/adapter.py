@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from bots.access import AccessList
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet
+from bots.telegram.files import fetch
 from bots.telegram.formatting import MAX_TEXT
 from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
@@ -33,7 +34,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import Inbound, Limits
+from core.types import Attachment, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,9 @@ class TelegramAdapter:
             return DraftOutlet(sender, limits, pacer, on_unavailable=self._drafts_unavailable)
         sender = ChatSender(self.bot, inbound, pacer, quote=not inbound.is_direct)
         return PagedOutlet(TelegramOps(sender), limits, pacer)
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        return await fetch(self.bot, attachment, max_bytes)
 
     def _drafts_unavailable(self) -> None:
         if self._drafts:

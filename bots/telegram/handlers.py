@@ -17,7 +17,8 @@ from core.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
-TEXT_ONLY = "I can only read text for now. Send your question as a message (a photo's caption works too)."
+UNREADABLE = ("I read text, photos, voice notes and files, but not this kind of message. "
+              "Send your question as text (a caption works too).")
 EXPIRED = "This button has expired. Send the command again."
 
 
@@ -49,7 +50,7 @@ class Intake:
             return
         inbound = received.inbound
         if received.media_only:
-            await self._gateway.notify(inbound, TEXT_ONLY)  # once per update, to allowed users only
+            await self._gateway.notify(inbound, UNREADABLE)  # once per update, to allowed users only
             return
         await self._gateway.handle(inbound)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aiogram.types import CallbackQuery, Message, User
 
 from bots.telegram.addressing import BotIdentity, body, is_addressed, strip_mentions
+from bots.telegram.files import attachments_of
 from core.types import Inbound, SenderFacts
 
 PLATFORM = "telegram"
@@ -23,7 +24,7 @@ MEDIA = frozenset({
 @dataclass(frozen=True)
 class Received:
     inbound: Inbound
-    media_only: bool  # a photo, voice note, sticker... with no words: gets the text-only note
+    media_only: bool  # a sticker, video, location... with no words and nothing readable: gets a note
 
 
 def event_id(me: BotIdentity, update_id: int) -> str:
@@ -61,8 +62,9 @@ def from_message(message: Message, update_id: int, me: BotIdentity,
         user_name=user.full_name,
         reply_route={REPLY_TO: str(message.message_id)},
         sender=_sender(user),
+        attachments=attachments_of(message),
     )
-    return Received(inbound, media_only=kind != "text" and not text)
+    return Received(inbound, media_only=kind != "text" and not text and not inbound.attachments)
 
 
 def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,

@@ -33,7 +33,8 @@ async def _listing(ctx: CommandContext, current: str) -> None:
         if check_window(info, minimum):
             lines.append(f"• {info.id}{window} — unavailable: under the {_k(minimum)} minimum")
             continue
-        lines.append(f"• {info.id}{window}{mark}")
+        sees = " · reads images" if info.vision else ""
+        lines.append(f"• {info.id}{window}{sees}{mark}")
         if info.id != current and len(buttons) < MAX_BUTTONS:
             buttons.append(Choice(info.id, f"/model {info.id}"))
     if len(models) > MAX_LISTED:

@@ -46,7 +46,9 @@ class ReplyStream:
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
         pacer: ChatPacer | None = None,
+        preface: str = "",
     ) -> None:
+        self._preface = preface  # shown above the answer and kept through restarts (a transcript)
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
         self._outlet = outlet
@@ -59,7 +61,7 @@ class ReplyStream:
         self._polled_at = 0.0
 
     def _text(self) -> str:
-        return self._note + "".join(self._parts)
+        return self._preface + self._note + "".join(self._parts)
 
     async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
         async for event in events:
@@ -141,8 +143,9 @@ class ReplyStream:
         outcome.text = body
         if isinstance(error, ModelError):
             outcome.error = error
-            if body.strip():
-                await self._outlet.finish(self._text() + f"\n\n⚠️ {error.user_message()}")
+            if body.strip() or self._preface:
+                shown = self._text() if body.strip() else self._preface.rstrip()
+                await self._outlet.finish(shown + f"\n\n⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome
