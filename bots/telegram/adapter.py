@@ -18,6 +18,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bots.access import AccessList
+from bots.telegram.albums import QUIET, Albums
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet
 from bots.telegram.files import fetch
@@ -55,7 +56,8 @@ class TelegramAdapter:
 
     def __init__(self, settings: TelegramSettings, *, private_interval: float = PRIVATE_INTERVAL,
                  group_interval: float = GROUP_INTERVAL, reconnect: BackoffConfig = RECONNECT,
-                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT) -> None:
+                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT,
+                 album_wait: float = QUIET) -> None:
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
         self._access = AccessList.parse(users=settings.allowed_users, chats=settings.allowed_chats)
@@ -67,6 +69,7 @@ class TelegramAdapter:
         self._secret = webhook_secret(settings.webhook_secret.get_secret_value(),
                                       settings.bot_token.get_secret_value())
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
+        self._album_wait = album_wait  # seconds without a new item before an album is answered
         self._accepting = True
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
@@ -101,7 +104,7 @@ class TelegramAdapter:
     async def start(self, gateway: Gateway, web: WebServer) -> None:
         """Connects once in the foreground (a bad token stops start-up), then keeps at it."""
         self._gateway = gateway
-        self.dispatcher.include_router(Intake(gateway).router())
+        self.dispatcher.include_router(Intake(gateway, Albums(self._album_wait)).router())
         if self.webhook:
             web.add_post(route_path(self.webhook), WebhookReceiver(self._secret, self.feed).handle)
         ready = await self._first_connect()

@@ -9,7 +9,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, Update
 
 from bots.telegram.addressing import BotIdentity
-from bots.telegram.inbound import from_callback, from_message
+from bots.telegram.albums import Albums
+from bots.telegram.inbound import from_album, from_callback
 from bots.telegram.keyboards import resolve
 from bots.telegram.ordering import ChatOrder
 from core.commands import COMMAND_NAMES
@@ -30,9 +31,10 @@ async def identity(bot: Bot) -> BotIdentity:
 class Intake:
     """Turns aiogram updates into gateway calls; `router()` wires it into a Dispatcher."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, albums: Albums | None = None) -> None:
         self._gateway = gateway
         self._order = ChatOrder()
+        self._albums = albums or Albums()
 
     def router(self) -> Router:
         router = Router(name="switchboard")
@@ -41,11 +43,24 @@ class Intake:
         return router
 
     async def on_message(self, message: Message, bot: Bot, event_update: Update) -> None:
+        if message.media_group_id and not self._albums.opens(message):
+            await self._albums.joined(message)  # the album's first item carries this one too
+            return
         await self._order.run(str(message.chat.id),
                               lambda: self._message(message, bot, event_update.update_id))
 
     async def _message(self, message: Message, bot: Bot, update_id: int) -> None:
-        received = from_message(message, update_id, await identity(bot), COMMAND_NAMES)
+        if not message.media_group_id:
+            await self._received([message], bot, update_id)
+            return
+        items, handed = await self._albums.collect(message)
+        try:
+            await self._received(items, bot, update_id)
+        finally:
+            handed.set()
+
+    async def _received(self, items: list[Message], bot: Bot, update_id: int) -> None:
+        received = from_album(items, update_id, await identity(bot), COMMAND_NAMES)
         if received is None:
             return
         inbound = received.inbound

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import dataclasses
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from aiogram.types import CallbackQuery, Message, User
@@ -65,6 +66,18 @@ def from_message(message: Message, update_id: int, me: BotIdentity,
         attachments=attachments_of(message),
     )
     return Received(inbound, media_only=kind != "text" and not text and not inbound.attachments)
+
+
+def from_album(items: Sequence[Message], update_id: int, me: BotIdentity,
+               ours: Collection[str]) -> Received | None:
+    """One message, or an album's items as one: the captioned item speaks (and decides whether
+    it is for us), and every item's file goes with it."""
+    head = next((m for m in items if m.caption or m.text), items[0])
+    received = from_message(head, update_id, me, ours)
+    if received is None or len(items) == 1:
+        return received
+    attachments = tuple(a for m in items for a in attachments_of(m))
+    return Received(dataclasses.replace(received.inbound, attachments=attachments), received.media_only)
 
 
 def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,

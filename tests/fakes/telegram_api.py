@@ -242,11 +242,14 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
     def user_media(self, chat_id: int, user_id: int, *, caption: str | None = None, photo: bytes | None = None,
                    voice: bytes | None = None, audio: bytes | None = None,
                    document: tuple[str, str, bytes] | None = None, size: int | None = None,
-                   push: bool = True, **kw: Any) -> JSON:
+                   album: str | None = None, push: bool = True, **kw: Any) -> JSON:
         """A message carrying a photo (in two sizes), a voice note, audio or a document
-        (name, MIME type, bytes), with an optional caption; `size` overrides the stated size."""
+        (name, MIME type, bytes), with an optional caption; `size` overrides the stated size;
+        `album` is the media_group_id of the album it belongs to."""
         update = self.user_message(chat_id, user_id, caption, push=False, **kw)
         message = update["message"]
+        if album is not None:
+            message["media_group_id"] = album
         text = message.pop("text", "")
         entities = message.pop("entities", None)
         if text:

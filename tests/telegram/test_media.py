@@ -107,3 +107,16 @@ async def test_stickers_get_a_note_and_group_media_only_when_addressed(start_bot
     bot.fake.user_media(GROUP_CHAT, 7, chat_type="supergroup", photo=jpeg(), caption="@switchboard_bot look")
     await bot.reply_is(GROUP_CHAT, "You said: [1 image] look")
     assert len(bot.fake.downloads) == 1
+
+
+async def test_an_albums_photos_go_together_with_its_caption(start_bot: StartBot) -> None:
+    bot = await start_bot(vision_models="*", adapter={"album_wait": 0.3})
+    first, second = jpeg(b"first"), jpeg(b"second")
+    # Telegram delivers an album as one message per photo, the caption on the first.
+    bot.fake.user_media(PRIVATE_CHAT, PRIVATE_CHAT, photo=first, caption="which is brighter?", album="al-1")
+    bot.fake.user_media(PRIVATE_CHAT, PRIVATE_CHAT, photo=second, album="al-1")
+    await bot.reply_is(PRIVATE_CHAT, "You said: [2 images] which is brighter?")
+    (request,) = bot.model.chat_requests()
+    urls = [p["image_url"]["url"] for p in bot.model.image_parts()[0]]
+    assert urls == [f"data:image/jpeg;base64,{base64.b64encode(data).decode()}" for data in (first, second)]
+    assert request.body["messages"][-1]["content"][0] == {"type": "text", "text": "which is brighter?"}
