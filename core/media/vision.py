@@ -12,6 +12,8 @@ from core.llm.gate import check_window
 MAX_NAMED = 5  # models named in the line; /model lists them all
 # How endpoints word "this model takes no images" (vLLM, llama.cpp, OpenRouter, OpenAI).
 _IMAGE_WORDS = re.compile(r"image|vision|multimodal|mmproj", re.I)
+# How they word "this image is too big for me" (Anthropic: "image exceeds 5 MB maximum").
+_SIZE_WORDS = re.compile(r"too (large|big)|exceeds|maximum|dimensions", re.I)
 
 
 def image_readers(models: Sequence[ModelInfo], minimum: int, current: str) -> list[str]:
@@ -36,3 +38,9 @@ def refused_image(err: ModelError) -> bool:
     if err.kind is ModelErrorKind.BAD_REQUEST:
         return True
     return err.kind is ModelErrorKind.NOT_FOUND and bool(_IMAGE_WORDS.search(err.detail))
+
+
+def refused_as_too_big(err: ModelError) -> bool:
+    """A 400 about the image's size (Anthropic takes 5 MB per image): not a text-only model."""
+    return err.kind is ModelErrorKind.BAD_REQUEST and bool(_IMAGE_WORDS.search(err.detail)) \
+        and bool(_SIZE_WORDS.search(err.detail))

@@ -18,9 +18,10 @@ from core.llm.base import ImagePart, ModelEvent
 from core.llm.errors import ModelError
 from core.media.documents import file_text, max_file_bytes, too_long
 from core.media.images import IMAGE_TYPES, image_part
+from core.media.images import READABLE as IMAGE_FORMATS
 from core.media.refusal import MediaRefusal, size_text
 from core.media.transcribe import AUDIO_MAX_BYTES, HOW_TO_ENABLE
-from core.media.vision import image_readers, refused_image, text_only_line
+from core.media.vision import image_readers, refused_as_too_big, refused_image, text_only_line
 from core.outlet import AttachmentTooLarge, AttachmentUnavailable
 from core.services import Core
 from core.types import Attachment, AttachmentKind, Inbound
@@ -48,6 +49,16 @@ def kind_of(attachment: Attachment) -> AttachmentKind:
     if attachment.kind == "file" and mime.startswith("audio/"):
         return "audio"
     return attachment.kind
+
+
+def _unreadable(attachment: Attachment, kind: AttachmentKind) -> MediaRefusal | None:
+    """Files known unreadable by their MIME type alone (refused without a download)."""
+    mime, name = attachment.mime.lower(), attachment.name or "This file"
+    if kind == "file" and mime.startswith("image/") and not mime.startswith("image/svg"):
+        return MediaRefusal(f"{name} is {mime}; the models take {IMAGE_FORMATS} images. Send it as one of those.")
+    if kind == "file" and mime.startswith("video/"):
+        return MediaRefusal(f"I cannot watch videos ({name}). Send a photo, a voice note or text instead.")
+    return None
 
 
 def _label(attachment: Attachment, kind: AttachmentKind) -> str:
@@ -83,6 +94,8 @@ async def read_input(inbound: Inbound, core: Core, model: str) -> UserInput:
         return UserInput(inbound.text, remembered=inbound.text)
     sorted_ = [(a, kind_of(a)) for a in inbound.attachments]
     for attachment, kind in sorted_:  # refused before any download
+        if (unreadable := _unreadable(attachment, kind)) is not None:
+            raise unreadable
         if attachment.size is not None and attachment.size > _limit(core, attachment, kind):
             raise _too_big(core, attachment, kind, attachment.size)
     kinds = {kind for _, kind in sorted_}
@@ -159,6 +172,10 @@ async def explain_image_refusals(events: AsyncGenerator[ModelEvent, None], core:
             async for event in stream:
                 yield event
     except ModelError as err:
-        if refused_image(err) and not err.advice:
+        if err.advice:
+            raise
+        if refused_as_too_big(err):
+            err.advice = "The model's endpoint refused the image as too big. Send a smaller one."
+        elif refused_image(err):
             err.advice = await text_only_refusal(core, model)
         raise

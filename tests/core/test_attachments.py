@@ -117,6 +117,33 @@ async def test_an_endpoint_refusing_the_image_gets_the_text_only_line(
         "fake-large reads text only. Models that read images: fake-other. Switch with /model <id>."]
 
 
+async def test_an_image_refused_as_too_big_is_not_called_text_only(
+        make_gateway: GatewayMaker, platform: MemoryPlatform, model_server: FakeModelServer) -> None:
+    model_server.models = models(SEES)
+    gateway = await make_gateway()
+    model_server.fail_next(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                            "message": "messages.0.content.0.image.source.base64: "
+                                                                       "image exceeds 5 MB maximum: 7340032 bytes"}})
+    platform.files["img-1"] = png()
+    await gateway.handle(with_files("", Attachment("image", "img-1")))
+    await gateway.join()
+    assert [n.text for n in platform.notices] == [
+        "The model's endpoint refused the image as too big. Send a smaller one."]
+
+
+async def test_images_of_other_formats_and_videos_are_refused_without_a_download(
+        make_gateway: GatewayMaker, platform: MemoryPlatform, model_server: FakeModelServer) -> None:
+    model_server.models = models(SEES)
+    gateway = await make_gateway()
+    await gateway.handle(with_files("", Attachment("file", "h", "IMG_0001.HEIC", "image/heic", 2_000_000)))
+    await gateway.handle(with_files("", Attachment("file", "v", "clip.mp4", "video/mp4", 9_000_000)))
+    await gateway.join()
+    assert [n.text for n in platform.notices] == [
+        "IMG_0001.HEIC is image/heic; the models take JPEG, PNG, GIF and WebP images. Send it as one of those.",
+        "I cannot watch videos (clip.mp4). Send a photo, a voice note or text instead."]
+    assert not platform.fetched
+
+
 async def test_a_voice_note_is_transcribed_and_answered_with_the_transcript_quoted(
         make_gateway: GatewayMaker, platform: MemoryPlatform, model_server: FakeModelServer,
         redis: Redis, prefix: str) -> None:
@@ -241,3 +268,18 @@ async def test_model_marks_the_models_that_read_images(make_gateway: GatewayMake
     lines = platform.notices[0].text.splitlines()
     assert "• fake-large (128K) ← current" in lines
     assert "• fake-other (200K) · reads images" in lines
+
+
+async def test_failover_skips_a_fallback_that_reads_text_only(
+        make_gateway: GatewayMaker, platform: MemoryPlatform, model_server: FakeModelServer) -> None:
+    model_server.models = models(SEES, BLIND)
+    gateway = await make_gateway(model_fallbacks="fake-other", model_retries=0)
+    model_server.fail_next(503, {"error": {"message": "upstream down", "type": "server_error"}})
+    platform.files["img-1"] = png()
+    await gateway.handle(with_files("what is this?", Attachment("image", "img-1")))
+    await gateway.join()
+    assert [r.body["model"] for r in model_server.chat_requests()] == ["fake-large"]  # never the text-only one
+    assert platform.notices[0].text.startswith("The model endpoint is unavailable right now.")
+    await gateway.handle(inbound("and in words?"))  # text still goes to it while fake-large rests
+    await gateway.join()
+    assert [r.body["model"] for r in model_server.chat_requests()] == ["fake-large", "fake-other"]
