@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from core.llm.base import ImagePart, ModelEvent
 from core.llm.errors import ModelError
-from core.media.documents import file_text, max_file_bytes, too_long
+from core.media.documents import file_text, is_pdf, max_file_bytes, too_long
 from core.media.images import IMAGE_TYPES, image_part
 from core.media.images import READABLE as IMAGE_FORMATS
 from core.media.refusal import MediaRefusal, size_text
@@ -82,7 +82,7 @@ def _too_big(core: Core, attachment: Attachment, kind: AttachmentKind, size: int
                             "Send a smaller one.")
     if kind == "audio":
         return MediaRefusal(f"{label}{stated} I transcribe up to {size_text(limit)}. Send a shorter one.")
-    if limit == 4 * core.settings.file_max_chars:  # a text file: its size says it has too many characters
+    if not is_pdf(attachment.name, attachment.mime):  # a text file: its size says it has too many characters
         return too_long(attachment.name, None, core.settings.file_max_chars)
     return MediaRefusal(f"{label}{stated} I read files up to {size_text(limit)}.")
 
@@ -92,13 +92,13 @@ async def read_input(inbound: Inbound, core: Core, model: str) -> UserInput:
     words = inbound.text.strip()
     if not inbound.attachments:
         return UserInput(inbound.text, remembered=inbound.text)
-    sorted_ = [(a, kind_of(a)) for a in inbound.attachments]
-    for attachment, kind in sorted_:  # refused before any download
+    given = [(a, kind_of(a)) for a in inbound.attachments]
+    for attachment, kind in given:  # refused before any download
         if (unreadable := _unreadable(attachment, kind)) is not None:
             raise unreadable
         if attachment.size is not None and attachment.size > _limit(core, attachment, kind):
             raise _too_big(core, attachment, kind, attachment.size)
-    kinds = {kind for _, kind in sorted_}
+    kinds = {kind for _, kind in given}
     if "image" in kinds and await core.catalog.vision(model) is False:
         raise MediaRefusal(await text_only_refusal(core, model))
     if "audio" in kinds and core.transcriber is None:
@@ -107,7 +107,7 @@ async def read_input(inbound: Inbound, core: Core, model: str) -> UserInput:
     heard: list[str] = []
     files: list[str] = []
     markers: list[str] = []
-    for attachment, kind in sorted_:
+    for attachment, kind in given:
         data = await _fetch(core, inbound, attachment, kind)
         if kind == "image":
             images.append(image_part(data, attachment.name))
@@ -116,7 +116,8 @@ async def read_input(inbound: Inbound, core: Core, model: str) -> UserInput:
             markers.append(f"[voice: {heard[-1]}]")
         else:
             text = await file_text(data, attachment.name, attachment.mime, core.settings.file_max_chars)
-            files.append(f'<file name="{attachment.name or "file"}">\n{text}\n</file>')
+            name = (attachment.name or "file").replace('"', "'")
+            files.append(f'<file name="{name}">\n{text}\n</file>')
             markers.append(f"[file: {attachment.name or 'file'}]")
     if images:
         markers.insert(0, f"[photo: {len(images)} image{'s' if len(images) != 1 else ''}]")
@@ -130,8 +131,9 @@ async def _fetch(core: Core, inbound: Inbound, attachment: Attachment, kind: Att
     except AttachmentTooLarge as exc:
         raise _too_big(core, attachment, kind, exc.size) from None
     except AttachmentUnavailable as exc:
-        log.warning("could not download a %s from %s (event %s): %s", kind, inbound.platform, inbound.event_id, exc)
-        what = {"image": "the photo", "audio": "the voice note", "file": attachment.name or "the file"}[kind]
+        log.warning("could not download %s (%s) from %s (event %s): %s", attachment.name or "a file", kind,
+                    inbound.platform, inbound.event_id, exc)
+        what = attachment.name or {"image": "the photo", "audio": "the voice note", "file": "the file"}[kind]
         raise MediaRefusal(f"I could not download {what} from {inbound.platform.title()}. "
                            "Please send it again.") from None
 

@@ -60,6 +60,7 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         self.connections = 0  # WebSocket connections ever opened
         self.sockets: list[web.WebSocketResponse] = []
         self.files: dict[str, bytes] = {}  # url_private path -> bytes
+        self.files_scope = True  # False: the app lacks files:read, so even the bot token gets the sign-in page
         self.file_downloads: list[tuple[str, str]] = []  # (path, Authorization header) of each request
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -188,7 +189,7 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         auth = request.headers.get("Authorization", "")
         self.file_downloads.append((request.path, auth))
         self.bump()
-        if auth != f"Bearer {self.bot_token}":
+        if auth != f"Bearer {self.bot_token}" or not self.files_scope:
             raise web.HTTPFound(f"{self.root_url}/signin?redir={request.path}")
         data = self.files.get(request.path)
         if data is None:

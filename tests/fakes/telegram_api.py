@@ -117,6 +117,7 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         self.polls_in_flight = 0  # getUpdates requests currently being answered
         self.files: dict[str, tuple[str, bytes, int]] = {}  # file_id -> (file_path, bytes, stated size)
         self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/<path>
+        self.lost_paths: set[str] = set()  # getFile still points there, the file server answers 404
         self._clock = clock
         self._chats: dict[int, JSON] = {}
         self._incoming: dict[tuple[int, int], JSON] = {}
@@ -353,7 +354,8 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
     async def _download(self, request: web.Request) -> web.Response:
         """`GET /file/bot<token>/<file_path>`: the bytes of a file getFile pointed to."""
         match = _FILE_RE.fullmatch(request.path)
-        found = next((f for f in self.files.values() if match and f[0] == match["path"]), None)
+        found = next((f for f in self.files.values() if match and f[0] == match["path"]
+                      and f[0] not in self.lost_paths), None)
         status = 200 if match and match["token"] == self.token and found else 404
         self.record(Call("file", {"file_path": match["path"] if match else request.path}, self._clock(),
                          status=status))

@@ -64,3 +64,13 @@ async def test_a_file_stated_over_the_limit_is_refused_before_download(start_bot
     await bot.thread_shows(GENERAL, event["ts"], "huge.png is 12 MB; I take images up to 10 MB (IMAGE_MAX_BYTES). "
                                                  "Send a smaller one.")
     assert not bot.fake.file_downloads and not model_server.chat_requests()
+
+
+async def test_without_files_read_the_user_is_asked_again_and_the_log_says_why(
+        start_bot: StartBot, caplog: pytest.LogCaptureFixture) -> None:
+    bot = await start_bot(vision_models="*")
+    bot.fake.files_scope = False
+    event = await bot.fake.mention("look", files=[bot.fake.file_object("chart.png", "image/png", png())])
+    await bot.thread_shows(GENERAL, event["ts"], "I could not download chart.png from Slack. Please send it again.")
+    (line,) = [r.getMessage() for r in caplog.records if "could not download" in r.getMessage()]
+    assert "files:read" in line and bot.fake.bot_token not in caplog.text

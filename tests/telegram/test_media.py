@@ -120,3 +120,26 @@ async def test_an_albums_photos_go_together_with_its_caption(start_bot: StartBot
     urls = [p["image_url"]["url"] for p in bot.model.image_parts()[0]]
     assert urls == [f"data:image/jpeg;base64,{base64.b64encode(data).decode()}" for data in (first, second)]
     assert request.body["messages"][-1]["content"][0] == {"type": "text", "text": "which is brighter?"}
+
+
+async def test_a_file_telegram_no_longer_gives_asks_to_send_it_again(start_bot: StartBot,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    bot = await start_bot(vision_models="*")
+    update = bot.fake.user_media(PRIVATE_CHAT, PRIVATE_CHAT, photo=jpeg(), push=False)
+    del bot.fake.files[update["message"]["photo"][-1]["file_id"]]  # getFile no longer knows it
+    bot.fake.push_update(update)
+    await bot.reply_is(PRIVATE_CHAT, "I could not download the photo from Telegram. Please send it again.")
+    assert bot.fake.calls_to("getFile")[0].error == "Bad Request: invalid file_id"
+    assert "invalid file_id" in caplog.text and bot.fake.token not in caplog.text
+    assert not bot.model.chat_requests()
+
+
+async def test_a_download_that_fails_never_logs_the_token_in_the_url(start_bot: StartBot,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    bot = await start_bot(vision_models="*")
+    update = bot.fake.user_media(PRIVATE_CHAT, PRIVATE_CHAT, photo=jpeg(), push=False)
+    bot.fake.lost_paths.add(bot.fake.files[update["message"]["photo"][-1]["file_id"]][0])
+    bot.fake.push_update(update)
+    await bot.reply_is(PRIVATE_CHAT, "I could not download the photo from Telegram. Please send it again.")
+    assert [c.status for c in bot.fake.calls_to("file")] == [404]
+    assert "could not download" in caplog.text and bot.fake.token not in caplog.text  # the URL holds the token
