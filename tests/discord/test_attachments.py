@@ -18,7 +18,8 @@ BLIND = {"architecture": {"input_modalities": ["text"]}}
 
 
 @pytest.mark.parametrize("mode", ["chat", "responses", "anthropic"])
-async def test_an_image_attachment_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str) -> None:
+async def test_an_image_attachment_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str,
+    redis: Redis, prefix: str) -> None:
     async with FakeModelAPI(models=[{"id": "seer", "context_length": 200000, **SEES}]) as api:
         bot = await start_bot(model_base_url=api.base_url, model_api_mode=mode, model_name="seer")
         fake, image = bot.fake, png()
@@ -27,6 +28,7 @@ async def test_an_image_attachment_reaches_a_vision_model_in_each_api_mode(start
         assert api.images() == [[("image/png", base64.b64encode(image).decode())]]
         assert "what is on this screenshot?" in str(api.streams()[0].body)
         assert len(fake.cdn_downloads) == 1
+        await assert_no_bytes(redis, prefix, image)
 
 
 async def test_a_voice_message_is_transcribed_and_answered(start_bot: StartBot, redis: Redis, prefix: str) -> None:

@@ -19,7 +19,8 @@ SEES = {"architecture": {"input_modalities": ["text", "image"]}}
 
 
 @pytest.mark.parametrize("mode", ["chat", "responses", "anthropic"])
-async def test_a_shared_image_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str) -> None:
+async def test_a_shared_image_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str,
+    redis: Redis, prefix: str) -> None:
     async with FakeModelAPI(models=[{"id": "seer", "context_length": 200000, **SEES}]) as api:
         bot = await start_bot(model_base_url=api.base_url, model_api_mode=mode, model_name="seer")
         fake, image = bot.fake, png()
@@ -30,6 +31,7 @@ async def test_a_shared_image_reaches_a_vision_model_in_each_api_mode(start_bot:
         assert "what does this chart show?" in str(api.streams()[0].body)
         assert fake.file_downloads == [(shared["url_private_download"].removeprefix(fake.root_url),
                                         f"Bearer {fake.bot_token}")]
+        await assert_no_bytes(redis, prefix, image)
 
 
 async def test_url_private_refuses_a_request_without_the_bot_token(start_bot: StartBot) -> None:

@@ -3,6 +3,7 @@ serves them as Telegram does: getFile, then /file/bot<token>/<file_path>."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -20,7 +21,8 @@ BLIND = {"architecture": {"input_modalities": ["text"]}}
 
 
 @pytest.mark.parametrize("mode", ["chat", "responses", "anthropic"])
-async def test_a_photo_with_a_caption_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str) -> None:
+async def test_a_photo_with_a_caption_reaches_a_vision_model_in_each_api_mode(start_bot: StartBot, mode: str,
+    redis: Redis, prefix: str) -> None:
     async with FakeModelAPI(models=[{"id": "seer", "context_length": 200000, **SEES}]) as api:
         bot = await start_bot(model_base_url=api.base_url, model_api_mode=mode, model_name="seer")
         photo = jpeg(b"a cat on a mat")
@@ -31,6 +33,19 @@ async def test_a_photo_with_a_caption_reaches_a_vision_model_in_each_api_mode(st
         assert request["stream"] is True
         assert "what is in this picture?" in str(request.get("messages") or request.get("input"))
         assert bot.fake.downloads == ["photos/file_2.jpg"]  # the largest size, not the thumbnail
+        await assert_no_bytes(redis, prefix, photo)
+
+
+async def test_a_photo_answer_streams_into_the_chat(start_bot: StartBot) -> None:
+    bot = await start_bot(vision_models="fake-large")
+    bot.model.reply = "a cat sitting on a warm mat in the sun"
+    bot.model.hold, bot.model.hold_after = asyncio.Event(), 3
+    bot.fake.user_media(PRIVATE_CHAT, PRIVATE_CHAT, photo=jpeg(), caption="what is this?")
+    draft = await bot.fake.wait_for(lambda: bot.fake.drafts, what="a draft of the answer")
+    assert draft[0].text.startswith("a cat sitting") and draft[0].text != bot.model.reply  # shown while written
+    bot.model.hold.set()
+    await bot.reply_is(PRIVATE_CHAT, "a cat sitting on a warm mat in the sun")
+    assert len(bot.model.image_parts()[0]) == 1
 
 
 async def test_a_photo_for_a_text_only_model_gets_one_line(start_bot: StartBot, model_server: Any) -> None:
