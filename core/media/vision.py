@@ -41,6 +41,9 @@ def refused_image(err: ModelError) -> bool:
 
 
 def refused_as_too_big(err: ModelError) -> bool:
-    """A 400 about the image's size (Anthropic takes 5 MB per image): not a text-only model."""
+    """A 413 (a proxy's body limit), or a 400 about the image's size (Anthropic takes 5 MB per
+    image): the request was too big, not the model blind."""
+    if err.status == 413:
+        return True
     return err.kind is ModelErrorKind.BAD_REQUEST and bool(_IMAGE_WORDS.search(err.detail)) \
         and bool(_SIZE_WORDS.search(err.detail))

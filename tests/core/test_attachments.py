@@ -127,8 +127,11 @@ async def test_an_image_refused_as_too_big_is_not_called_text_only(
     platform.files["img-1"] = png()
     await gateway.handle(with_files("", Attachment("image", "img-1")))
     await gateway.join()
+    model_server.fail_next(413, {"error": "Maximum request body size 1048576 exceeded."})  # a proxy's body limit
+    await gateway.handle(with_files("", Attachment("image", "img-1")))
+    await gateway.join()
     assert [n.text for n in platform.notices] == [
-        "The model's endpoint refused the image as too big. Send a smaller one."]
+        "The model's endpoint refused the image as too big. Send a smaller one."] * 2
 
 
 async def test_images_of_other_formats_and_videos_are_refused_without_a_download(
