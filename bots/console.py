@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from core.gateway import Gateway
+from core.outlet import AttachmentUnavailable
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Choice, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Choice, Inbound, Limits
 from core.web import WebServer
 
 LIMITS = Limits(max_chars=1_000_000, min_edit_interval=0.0)
@@ -73,6 +74,9 @@ class ConsoleAdapter:
 
     def is_allowed(self, inbound: Inbound) -> bool:
         return True
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        raise AttachmentUnavailable("the terminal sends no files")  # its Inbounds carry none
 
     def inbound(self, text: str) -> Inbound:
         return Inbound(

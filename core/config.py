@@ -74,13 +74,21 @@ class Settings(BaseSettings):
     user_messages_per_minute: Annotated[int, Field(ge=0)] = 20  # 0 turns the limit off
     drain_seconds: Annotated[float, Field(ge=0)] = 10.0  # on shutdown, replies in flight get this long
 
+    # Photos, voice notes and files (README: "Photos, voice and files")
+    image_max_bytes: PositiveInt = 10 * 1024 * 1024  # a photo stated bigger is refused before download
+    vision_models: str = ""  # comma-separated models on MODEL_BASE_URL that read images ("*": all)
+    transcribe_model: str = ""  # e.g. whisper-1; empty: voice notes get a line saying how to turn it on
+    transcribe_base_url: str = ""  # another OpenAI-compatible endpoint for /audio/transcriptions
+    transcribe_api_key: SecretStr = SecretStr("")  # its key; MODEL_API_KEY is sent only to MODEL_BASE_URL
+    file_max_chars: PositiveInt = 40_000  # longer text files (and PDFs' text) get a line instead
+
     # The gateway's own HTTP server (webhooks, health); started only when something needs it
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("model_base_url")
+    @field_validator("model_base_url", "transcribe_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         return http_url(value)

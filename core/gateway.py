@@ -60,7 +60,7 @@ class Gateway:
         return await self.core.usable_models(matching)
 
     async def notify(self, inbound: Inbound, text: str) -> None:
-        """A fixed answer outside the model ("text only for now"): dedupe and access apply."""
+        """A fixed answer outside the model (a sticker is "not this kind of message"): dedupe and access apply."""
         try:
             if not self.core.binding(inbound).is_allowed(inbound):
                 return

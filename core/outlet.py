@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Choice, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Choice, Inbound, Limits
 
 
 class PlatformRetryAfter(Exception):
@@ -15,6 +15,20 @@ class PlatformRetryAfter(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"retry after {seconds} s")
         self.seconds = seconds
+
+
+class AttachmentTooLarge(Exception):
+    """The file is over the size the core asked for (found while downloading, or the platform
+    itself refuses files that big); `size` is None when nobody knows how big it is."""
+
+    def __init__(self, limit: int, size: int | None = None) -> None:
+        super().__init__(f"over {limit} bytes" + (f" ({size} bytes)" if size is not None else ""))
+        self.limit = limit
+        self.size = size
+
+
+class AttachmentUnavailable(Exception):
+    """The platform did not give the file (gone, no permission, network): the message is for the log."""
 
 
 class Outlet(Protocol):
@@ -46,3 +60,11 @@ class PlatformBinding(Protocol):
         """A fresh outlet for one reply; `facts` when it carries an answer (None: a notice)."""
 
     def is_allowed(self, inbound: Inbound) -> bool: ...
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        """The file's bytes, with the platform's own client and credentials.
+
+        Raises AttachmentTooLarge past `max_bytes` (without reading further), or
+        AttachmentUnavailable when the platform does not give it.
+        """
+        ...

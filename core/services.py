@@ -14,6 +14,7 @@ from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.llm.suggest import matching_models
+from core.media.transcribe import Transcriber
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -48,6 +49,7 @@ class Core:
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
     feedback: FeedbackStore = field(init=False)
+    transcriber: Transcriber | None = field(init=False)  # None: TRANSCRIBE_MODEL is not set
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -62,6 +64,7 @@ class Core:
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.feedback = FeedbackStore(r, self.keys)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
+        self.transcriber = Transcriber.from_settings(s)
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform

@@ -10,6 +10,9 @@ a context-length error.
 from __future__ import annotations
 
 MESSAGE_OVERHEAD = 4
+# An image costs what its size makes it (OpenAI: up to ~1,100 tokens at high detail; Anthropic:
+# about width x height / 750, ~1,600 for the 1.15-megapixel size it scales to): count the high one.
+IMAGE_TOKENS = 1_600
 
 
 def estimate_tokens(text: str) -> int:

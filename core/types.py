@@ -9,6 +9,20 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 SessionScope = Literal["user", "chat", "thread"]
+# What the platform says a sent file is: a photo, a voice note or audio, or any other file.
+AttachmentKind = Literal["image", "audio", "file"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message, by reference: the answering replica downloads it through the
+    platform binding (`PlatformBinding.fetch`), so no bytes are ever queued or stored."""
+
+    kind: AttachmentKind
+    ref: str  # what the platform fetches it by: a Telegram file_id, a Discord CDN or Slack url_private
+    name: str = ""  # the file name as sent ("" for a photo or a voice note)
+    mime: str = ""  # the MIME type the platform states ("" when it does not)
+    size: int | None = None  # bytes, as the platform states them (None when it does not)
 
 
 @dataclass(frozen=True)
@@ -41,10 +55,13 @@ class Inbound:
     # interaction token, a Slack thread ts or response_url... Strings only, so it serialises.
     reply_route: Mapping[str, str] = field(default_factory=dict)
     sender: SenderFacts = field(default_factory=SenderFacts)
+    attachments: tuple[Attachment, ...] = ()  # photos, voice notes, files: references only
 
     def to_json(self) -> str:
         data = asdict(self)
         data["reply_route"] = dict(self.reply_route)
+        if not self.attachments:
+            del data["attachments"]  # most messages have none: keep the queued JSON as it was
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -52,7 +69,8 @@ class Inbound:
         data: dict[str, Any] = json.loads(raw)
         sender = data.pop("sender", None) or {}
         sender["roles"] = tuple(sender.get("roles", ()))
-        return cls(**data, sender=SenderFacts(**sender))
+        attachments = tuple(Attachment(**a) for a in data.pop("attachments", None) or ())
+        return cls(**data, sender=SenderFacts(**sender), attachments=attachments)
 
 
 @dataclass(frozen=True)

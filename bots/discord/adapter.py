@@ -14,6 +14,7 @@ from bots.access import AccessList
 from bots.discord.client import SwitchboardClient
 from bots.discord.commands import build_tree
 from bots.discord.endpoints import point_at
+from bots.discord.files import fetch
 from bots.discord.intake import Intake
 from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOriginals, InteractionOps
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
@@ -24,7 +25,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ class DiscordAdapter:
         interaction = InteractionOps(hook, ref, ChannelOps(self.client, channel_id), self._filled,
                                      token_life=self._token_life)
         return PagedOutlet(interaction, self._limits, pacer)
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        return await fetch(self.client, attachment, max_bytes)
 
     # -- the connection ---------------------------------------------------------------------
 

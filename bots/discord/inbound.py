@@ -8,6 +8,7 @@ import time
 
 import discord
 
+from bots.discord.files import attachments_of
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
 from core.types import Inbound, SenderFacts
 
@@ -35,7 +36,7 @@ def is_addressed(message: discord.Message, me: discord.ClientUser) -> bool:
     own_role = _own_role(message)
     if own_role is not None and own_role in message.raw_role_mentions:
         return True
-    if not message.content.strip():  # without the message-content intent Discord blanks the rest
+    if not message.content.strip() and not message.attachments:  # without the intent Discord blanks both
         return False
     ref = message.reference
     resolved = ref.resolved if ref is not None else None
@@ -71,6 +72,7 @@ def from_message(message: discord.Message, text: str) -> Inbound:
         is_direct=message.guild is None,
         reply_route=route,
         sender=SenderFacts(roles=_roles(message.author), parent_chat=parent),
+        attachments=attachments_of(message),
     )
 
 

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bots.access import AccessList
 from bots.slack.client import make_client
 from bots.slack.errors import error_code
+from bots.slack.files import fetch
 from bots.slack.http_events import EVENTS_PATH, EventsEndpoint
 from bots.slack.listeners import Intake
 from bots.slack.outlet import OutletFactory
@@ -24,7 +25,7 @@ from core.errors import StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,8 @@ class SlackAdapter:
         app_token = settings.app_token.get_secret_value()
         secret = settings.signing_secret.get_secret_value()
         self.http_mode = not app_token and bool(secret)  # the app token wins when both are set
-        self.client = make_client(settings.bot_token.get_secret_value(), settings.api_url,
-                                  rate_limit_retries=rate_limit_retries)
+        self._bot_token = settings.bot_token.get_secret_value()
+        self.client = make_client(self._bot_token, settings.api_url, rate_limit_retries=rate_limit_retries)
         self.app = AsyncApp(client=self.client, signing_secret=secret, process_before_response=True,
                             name="switchboard", logger=logging.getLogger("bots.slack.bolt"),
                             attaching_conversation_kwargs_enabled=False)
@@ -89,6 +90,9 @@ class SlackAdapter:
     async def _stop_reply(self, inbound: Inbound) -> None:
         if self._gateway is not None:
             await self._gateway.stop(inbound)
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        return await fetch(self._session, self._bot_token, attachment, max_bytes)
 
     # -- the connection ---------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bots.slack.files import attachments_of
 from bots.slack.target import CHANNEL, MESSAGE_TS, PLATFORM, RESPONSE_URL, TEAM, THREAD_TS
 from core.commands import COMMAND_NAMES
 from core.types import Inbound
@@ -57,6 +58,7 @@ def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
         thread_id=reply_thread or None,
         is_direct=direct,
         reply_route={CHANNEL: channel, THREAD_TS: reply_thread, MESSAGE_TS: ts, TEAM: team},
+        attachments=attachments_of(event.get("files") or ()),
     )
 
 

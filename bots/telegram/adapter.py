@@ -18,8 +18,10 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bots.access import AccessList
+from bots.telegram.albums import QUIET, Albums
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet, FinishedDrafts
+from bots.telegram.files import fetch
 from bots.telegram.formatting import MAX_TEXT
 from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
@@ -34,7 +36,7 @@ from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Inbound, Limits
 from core.web import WebServer
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ class TelegramAdapter:
 
     def __init__(self, settings: TelegramSettings, *, private_interval: float = PRIVATE_INTERVAL,
                  group_interval: float = GROUP_INTERVAL, reconnect: BackoffConfig = RECONNECT,
-                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT) -> None:
+                 poll_retry: BackoffConfig = POLL_RETRY, poll_timeout: int = POLL_TIMEOUT,
+                 album_wait: float = QUIET) -> None:
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
         self._access = AccessList.parse(users=settings.allowed_users, chats=settings.allowed_chats)
@@ -69,6 +72,7 @@ class TelegramAdapter:
         self._secret = webhook_secret(settings.webhook_secret.get_secret_value(),
                                       settings.bot_token.get_secret_value())
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
+        self._album_wait = album_wait  # seconds without a new item before an album is answered
         self._accepting = True
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
@@ -91,6 +95,9 @@ class TelegramAdapter:
         sender = ChatSender(self.bot, inbound, pacer, quote=not inbound.is_direct, rich=self._rich)
         return PagedOutlet(TelegramOps(sender), limits, pacer)
 
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        return await fetch(self.bot, attachment, max_bytes)
+
     def _drafts_unavailable(self) -> None:
         if self._drafts:
             log.warning("Telegram refused drafts; private replies stream by editing instead")
@@ -101,7 +108,7 @@ class TelegramAdapter:
     async def start(self, gateway: Gateway, web: WebServer) -> None:
         """Connects once in the foreground (a bad token stops start-up), then keeps at it."""
         self._gateway = gateway
-        self.dispatcher.include_router(Intake(gateway, self._finished_drafts).router())
+        self.dispatcher.include_router(Intake(gateway, self._finished_drafts, Albums(self._album_wait)).router())
         if self.webhook:
             web.add_post(route_path(self.webhook), WebhookReceiver(self._secret, self.feed).handle)
         ready = await self._first_connect()

@@ -9,8 +9,9 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, MessageGenerationStopped, Update
 
 from bots.telegram.addressing import BotIdentity
+from bots.telegram.albums import Albums
 from bots.telegram.drafts import FinishedDrafts
-from bots.telegram.inbound import from_callback, from_message, from_stopped
+from bots.telegram.inbound import from_album, from_callback, from_stopped
 from bots.telegram.keyboards import STOP_COMMAND, resolve
 from bots.telegram.ordering import ChatOrder
 from core.commands import COMMAND_NAMES
@@ -18,7 +19,8 @@ from core.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
-TEXT_ONLY = "I can only read text for now. Send your question as a message (a photo's caption works too)."
+UNREADABLE = ("I read text, photos, voice notes and files, but not this kind of message. "
+              "Send your question as text (a caption works too).")
 EXPIRED = "This button has expired. Send the command again."
 STOPPING = "Stopping the answer."
 
@@ -31,10 +33,11 @@ async def identity(bot: Bot) -> BotIdentity:
 class Intake:
     """Turns aiogram updates into gateway calls; `router()` wires it into a Dispatcher."""
 
-    def __init__(self, gateway: Gateway, finished: FinishedDrafts | None = None) -> None:
+    def __init__(self, gateway: Gateway, finished: FinishedDrafts | None = None, albums: Albums | None = None) -> None:
         self._gateway = gateway
         self._finished = finished if finished is not None else FinishedDrafts()
         self._order = ChatOrder()
+        self._albums = albums or Albums()
 
     def router(self) -> Router:
         router = Router(name="switchboard")
@@ -55,16 +58,29 @@ class Intake:
         await self._gateway.stop(from_stopped(event, update_id, await identity(bot)))
 
     async def on_message(self, message: Message, bot: Bot, event_update: Update) -> None:
+        if message.media_group_id and not self._albums.opens(message):
+            await self._albums.joined(message)  # the album's first item carries this one too
+            return
         await self._order.run(str(message.chat.id),
                               lambda: self._message(message, bot, event_update.update_id))
 
     async def _message(self, message: Message, bot: Bot, update_id: int) -> None:
-        received = from_message(message, update_id, await identity(bot), COMMAND_NAMES)
+        if not message.media_group_id:
+            await self._received([message], bot, update_id)
+            return
+        items, handed = await self._albums.collect(message)
+        try:
+            await self._received(items, bot, update_id)
+        finally:
+            handed.set()
+
+    async def _received(self, items: list[Message], bot: Bot, update_id: int) -> None:
+        received = from_album(items, update_id, await identity(bot), COMMAND_NAMES)
         if received is None:
             return
         inbound = received.inbound
         if received.media_only:
-            await self._gateway.notify(inbound, TEXT_ONLY)  # once per update, to allowed users only
+            await self._gateway.notify(inbound, UNREADABLE)  # once per update, to allowed users only
             return
         await self._gateway.handle(inbound)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import dataclasses
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from aiogram.types import CallbackQuery, Message, MessageGenerationStopped, User
 
 from bots.telegram.addressing import BotIdentity, body, is_addressed, strip_mentions
+from bots.telegram.files import attachments_of
 from core.types import Inbound, SenderFacts
 
 PLATFORM = "telegram"
@@ -23,7 +25,7 @@ MEDIA = frozenset({
 @dataclass(frozen=True)
 class Received:
     inbound: Inbound
-    media_only: bool  # a photo, voice note, sticker... with no words: gets the text-only note
+    media_only: bool  # a sticker, video, location... with no words and nothing readable: gets a note
 
 
 def event_id(me: BotIdentity, update_id: int) -> str:
@@ -61,8 +63,21 @@ def from_message(message: Message, update_id: int, me: BotIdentity,
         user_name=user.full_name,
         reply_route={REPLY_TO: str(message.message_id)},
         sender=_sender(user),
+        attachments=attachments_of(message),
     )
-    return Received(inbound, media_only=kind != "text" and not text)
+    return Received(inbound, media_only=kind != "text" and not text and not inbound.attachments)
+
+
+def from_album(items: Sequence[Message], update_id: int, me: BotIdentity,
+               ours: Collection[str]) -> Received | None:
+    """One message, or an album's items as one: the captioned item speaks (and decides whether
+    it is for us), and every item's file goes with it."""
+    head = next((m for m in items if m.caption or m.text), items[0])
+    received = from_message(head, update_id, me, ours)
+    if received is None or len(items) == 1:
+        return received
+    attachments = tuple(a for m in items for a in attachments_of(m))
+    return Received(dataclasses.replace(received.inbound, attachments=attachments), received.media_only)
 
 
 def from_callback(query: CallbackQuery, update_id: int, me: BotIdentity,

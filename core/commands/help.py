@@ -6,7 +6,7 @@ from core.commands.base import Command, CommandContext
 
 
 def help_text(commands: list[Command]) -> str:
-    lines = ["Send me a message and I answer with the model. Commands:"]
+    lines = ["Send me a message (a photo, voice note or file too) and I answer with the model. Commands:"]
     for cmd in commands:
         names = "/" + cmd.name + (f" {cmd.usage}" if cmd.usage else "")
         lines.append(f"{names} — {cmd.summary}")

@@ -37,7 +37,8 @@ def _lines(models: list[ModelInfo], current: str, recent: list[str], minimum: in
             lines.append(f"• {info.id}{window} — unavailable: under the {_k(minimum)} minimum")
             continue
         mark = " ← current" if info.id == current else " (recent)" if info.id in recent else ""
-        lines.append(f"• {info.id}{window}{mark}")
+        sees = " · reads images" if info.vision else ""
+        lines.append(f"• {info.id}{window}{sees}{mark}")
         if info.id != current:
             buttons.append(Choice(info.id, f"/model {info.id}"))
     return lines, buttons

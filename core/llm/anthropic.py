@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
+from core.llm.base import ChatMessage, Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
 from core.llm.models_list import list_anthropic
@@ -46,7 +46,7 @@ class AnthropicClient(WireClient):
             "model": request.model,
             "max_tokens": request.max_tokens,
             "messages": [
-                {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
+                {"role": m.role, "content": _content(m)} for m in request.messages if m.role != "system"
             ],
             "stream": True,
         }
@@ -100,3 +100,15 @@ class AnthropicClient(WireClient):
 
     async def list_models(self) -> list[ModelInfo]:
         return await list_anthropic(self)
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or `image` blocks (base64 source) then the text when the message has images:
+    Anthropic advises images before the question about them."""
+    if not message.images:
+        return message.content
+    blocks: list[dict[str, Any]] = [
+        {"type": "image", "source": {"type": "base64", "media_type": image.media_type, "data": image.base64}}
+        for image in message.images
+    ]
+    return blocks + ([{"type": "text", "text": message.content}] if message.content else [])

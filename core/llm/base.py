@@ -12,9 +12,22 @@ ApiMode = Literal["auto", "chat", "responses", "anthropic"]
 
 
 @dataclass(frozen=True)
+class ImagePart:
+    """One image of a message, platform- and API-neutral; each API mode renders its own form."""
+
+    media_type: str  # image/jpeg, image/png, image/gif or image/webp
+    base64: str  # the bytes, base64-encoded once (every mode sends them so)
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.media_type};base64,{self.base64}"
+
+
+@dataclass(frozen=True)
 class ChatMessage:
     role: Role
     content: str
+    images: tuple[ImagePart, ...] = ()  # sent with the text; only the new message ever has any
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ ModelEvent = TextDelta | UsageReport | Finished | Restarted
 class ModelInfo:
     id: str
     context_window: int | None = None  # tokens; None when the endpoint does not say
+    vision: bool | None = None  # reads images; None when nobody says
 
 
 class ModelClient(Protocol):

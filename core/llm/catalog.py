@@ -76,6 +76,7 @@ class Catalog:
         *,
         ttl: int = 600,
         window_override: int | None = None,
+        vision_models: frozenset[str] = frozenset(),
     ) -> None:
         self._client = client
         self._redis = redis
@@ -84,6 +85,7 @@ class Catalog:
         self._learned_key = learned_key(prefix, client.base_url)
         self._ttl = ttl
         self._override = window_override
+        self._vision = vision_models  # VISION_MODELS / endpoints.toml `vision_models`: "*" is every model
         self._memo: dict[str, tuple[float, int | None]] = {}
 
     async def listed(self, *, refresh: bool = False) -> list[ModelInfo]:
@@ -91,9 +93,10 @@ class Catalog:
         if not refresh:
             cached = await self._redis.get(self._key)
             if cached:
-                return [ModelInfo(m["id"], m.get("w")) for m in json.loads(cached)]
+                return [ModelInfo(m["id"], m.get("w"), m.get("v")) for m in json.loads(cached)]
         models = await self._client.list_models()
-        payload = json.dumps([{"id": m.id, "w": m.context_window} for m in models])
+        payload = json.dumps([{"id": m.id, "w": m.context_window} | ({"v": m.vision} if m.vision is not None else {})
+                              for m in models])
         await self._redis.set(self._key, payload, ex=self._ttl)
         self._memo.clear()
         return models
@@ -103,7 +106,18 @@ class Catalog:
         Raises ModelError when the endpoint cannot be listed."""
         listed = await self.listed(refresh=refresh)
         learned = await learned_windows(self._redis, self._prefix, self._client.base_url)
-        return [replace(m, context_window=self._window(m.context_window, learned.get(m.id))) for m in listed]
+        return [replace(m, context_window=self._window(m.context_window, learned.get(m.id)),
+                        vision=self._reads_images(m.id, m.vision)) for m in listed]
+
+    def _reads_images(self, model: str, listed: bool | None) -> bool | None:
+        """The operator's VISION_MODELS names a model that reads images even where the list says
+        nothing (or says wrongly); otherwise the list's word, or None."""
+        return True if "*" in self._vision or model in self._vision else listed
+
+    async def vision(self, model: str) -> bool | None:
+        """Whether the model reads images: True, False, or None when nobody says (or no list)."""
+        info = await self._listed_entry(model)
+        return self._reads_images(model, info.vision if info else None)
 
     def _window(self, listed: int | None, learned: int | None) -> int | None:
         return effective_window(self._override or listed, learned)

@@ -33,6 +33,24 @@ def context_window(entry: dict[str, Any]) -> int | None:
     return None
 
 
+def reads_images(entry: dict[str, Any]) -> bool | None:
+    """Whether the listing says the model takes images: OpenRouter's
+    `architecture.input_modalities` (or its older `architecture.modality`, "text+image->text"),
+    LiteLLM's `supports_vision` (in `model_info` or at the top); None when it says nothing."""
+    arch = entry.get("architecture")
+    if isinstance(arch, dict):
+        inputs = arch.get("input_modalities")
+        if isinstance(inputs, list):
+            return "image" in inputs
+        modality = arch.get("modality")
+        if isinstance(modality, str) and "->" in modality:
+            return "image" in modality.split("->", 1)[0]
+    for scope in (entry.get("model_info"), entry):
+        if isinstance(scope, dict) and isinstance(scope.get("supports_vision"), bool):
+            return bool(scope["supports_vision"])
+    return None
+
+
 def parse_model_list(payload: Any) -> list[ModelInfo]:
     """Accept `{"data": [...]}`, `{"models": [...]}` or a bare list."""
     if isinstance(payload, dict):
@@ -46,5 +64,5 @@ def parse_model_list(payload: Any) -> list[ModelInfo]:
         elif isinstance(item, dict):
             ident = item.get("id") or item.get("name") or item.get("model")
             if ident:
-                models.append(ModelInfo(str(ident), context_window(item)))
+                models.append(ModelInfo(str(ident), context_window(item), reads_images(item)))
     return models

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
+from core.llm.base import ChatMessage, Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
 from core.llm.deadlines import closing
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
@@ -44,10 +44,10 @@ class ChatCompletionsClient(WireClient):
         return chat_url(self.base_url)
 
     def body(self, request: ModelRequest) -> dict[str, Any]:
-        messages: list[dict[str, str]] = []
+        messages: list[dict[str, Any]] = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
-        messages.extend({"role": m.role, "content": m.content} for m in request.messages)
+        messages.extend({"role": m.role, "content": _content(m)} for m in request.messages)
         return {
             "model": request.model,
             "messages": messages,
@@ -101,3 +101,12 @@ class ChatCompletionsClient(WireClient):
 
     async def server_window(self) -> int | None:
         return await server_n_ctx(self)
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or text and `image_url` parts (data URLs) when the message has images."""
+    if not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
+    parts += [{"type": "image_url", "image_url": {"url": image.data_url}} for image in message.images]
+    return parts

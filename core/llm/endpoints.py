@@ -7,6 +7,7 @@
     api_mode = "auto"                    # auto | chat | responses | anthropic
     models = ["anthropic/claude-sonnet-4.5", "openai/gpt-4.1"]
     context_window = 200000              # optional: overrides what the endpoint reports
+    vision_models = ["openai/gpt-4.1"]   # optional: models that read images when the endpoint does not say
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, cast
 from core.llm.base import ApiMode
 
 _MODES = ("auto", "chat", "responses", "anthropic")
-_FIELDS = {"name", "base_url", "api_key", "api_key_env", "api_mode", "models", "context_window"}
+_FIELDS = {"name", "base_url", "api_key", "api_key_env", "api_mode", "models", "context_window", "vision_models"}
 
 
 class EndpointsFileError(ValueError):
@@ -35,6 +36,7 @@ class EndpointSpec:
     api_mode: ApiMode
     models: tuple[str, ...]
     context_window: int | None = None
+    vision_models: tuple[str, ...] = ()  # read images, whatever the endpoint's list says ("*": all)
 
     def __repr__(self) -> str:  # never print the key
         return f"EndpointSpec(name={self.name!r}, base_url={self.base_url!r}, models={self.models!r})"
@@ -84,7 +86,13 @@ def _spec(path: Path, index: int, entry: Any, env: Mapping[str, str]) -> Endpoin
     window = entry.get("context_window")
     if window is not None and (not isinstance(window, int) or window <= 0):
         raise EndpointsFileError(f"{where}: context_window must be a positive whole number of tokens")
-    return EndpointSpec(name, base_url, _key(where, entry, env), cast(ApiMode, mode), tuple(models), window)
+    vision = entry.get("vision_models", [])
+    if isinstance(vision, str):
+        vision = [vision]
+    if not isinstance(vision, list) or not all(isinstance(m, str) and m for m in vision):
+        raise EndpointsFileError(f'{where}: vision_models must be a list of model ids, e.g. vision_models = ["gpt-4o"]')
+    return EndpointSpec(name, base_url, _key(where, entry, env), cast(ApiMode, mode), tuple(models), window,
+                        tuple(vision))
 
 
 def _key(where: str, entry: dict[str, Any], env: Mapping[str, str]) -> str:

@@ -74,6 +74,11 @@ def fallback_models(settings: Settings) -> list[str]:
     return [m.strip() for m in raw.split(",") if m.strip()]
 
 
+def vision_models(settings: Settings) -> tuple[str, ...]:
+    """VISION_MODELS: the primary endpoint's models that read images (when it does not say)."""
+    return tuple(m.strip() for m in settings.vision_models.split(",") if m.strip())
+
+
 def build_chain(
     primary: EndpointSpec,
     extras: Sequence[EndpointSpec],
@@ -94,7 +99,8 @@ def build_chain(
     routes: list[Route] = []
     for index, spec in enumerate((primary, *extras)):
         client = endpoint_client(spec.base_url, spec.api_key, spec.api_mode, http, cache, name=spec.name)
-        catalog = Catalog(client, redis, prefix, ttl=catalog_ttl, window_override=spec.context_window)
+        catalog = Catalog(client, redis, prefix, ttl=catalog_ttl, window_override=spec.context_window,
+                          vision_models=frozenset(spec.vision_models))
         endpoint = Endpoint(spec.name, client, catalog)
         if index == 0:
             routes.append(Route(endpoint, None))
@@ -121,6 +127,7 @@ def build_model_client(settings: Settings, redis: Redis, prefix: str) -> Failove
         settings.model_api_mode,
         tuple(fallback_models(settings)),
         settings.model_context_window,
+        vision_models(settings),
     )
     return build_chain(
         primary,

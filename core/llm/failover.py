@@ -96,8 +96,12 @@ class FailoverChain:
         if not targets:
             raise ModelError(ModelErrorKind.NOT_FOUND, "no model given and no fallback configured (MODEL_NAME)")
         shown = False  # text is on screen since the last Restarted
+        with_images = any(m.images for m in request.messages)
         for target in targets:
             if not await self._usable(target, tally):
+                continue
+            if with_images and target is not targets[0] and await target.endpoint.catalog.vision(target.model) is False:
+                log.info("skipping %s for a message with images: it reads text only", target.label)
                 continue
             verdict = await self._health.check(target.key)
             if verdict.state is Health.COOLING:

@@ -1,8 +1,10 @@
-"""List an endpoint's models with their windows, asking each server family where it tells.
+"""List an endpoint's models with their windows (and whether they read images), asking each
+server family where it tells.
 
 OpenAI-style `/models` (OpenRouter `context_length`, vLLM `max_model_len`), then, where the
 list says nothing about windows: LiteLLM `/model/info`, llama.cpp `/props`, Ollama
-`/api/show`. Anthropic: the paginated `/v1/models` with `max_input_tokens`.
+`/api/show`. Anthropic: the paginated `/v1/models` with `max_input_tokens`. Images: OpenRouter's
+`architecture.input_modalities` in the list, LiteLLM's `supports_vision` in `/model/info`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.llm.base import ModelInfo
-from core.llm.catalog_parse import context_window, parse_model_list
+from core.llm.catalog_parse import context_window, parse_model_list, reads_images
 from core.llm.errors import ModelError
 from core.llm.urls import PUBLIC_HOSTS, anthropic_url, host, openai_models_url, root, split_base
 from core.llm.wire import WireClient
@@ -27,11 +29,19 @@ async def list_openai(client: WireClient) -> list[ModelInfo]:
     models = parse_model_list(await client.fetch_json("GET", openai_models_url(client.base_url)))
     if not models or all(m.context_window for m in models) or host(client.base_url) in PUBLIC_HOSTS:
         return models
-    for probe in (_litellm_windows, _llamacpp_windows, _ollama_windows):
-        windows = await _quietly(probe(client, models))
-        if windows:
-            return [m if m.context_window else replace(m, context_window=windows.get(m.id)) for m in models]
+    for probe in (_litellm_info, _llamacpp_windows, _ollama_windows):
+        found = await _quietly(probe(client, models))
+        if found:
+            return [_filled(m, found.get(m.id)) for m in models]
     return models
+
+
+def _filled(listed: ModelInfo, probed: ModelInfo | None) -> ModelInfo:
+    """What the list said, with the gaps filled from what the server's metadata says."""
+    if probed is None:
+        return listed
+    return replace(listed, context_window=listed.context_window or probed.context_window,
+                   vision=listed.vision if listed.vision is not None else probed.vision)
 
 
 async def list_anthropic(client: WireClient) -> list[ModelInfo]:
@@ -46,24 +56,26 @@ async def list_anthropic(client: WireClient) -> list[ModelInfo]:
     return models
 
 
-async def _quietly(probe: Any) -> dict[str, int]:
+async def _quietly(probe: Any) -> dict[str, ModelInfo]:
     """A metadata probe is a guess about the server: any failure just means 'not this one'."""
     try:
-        result: dict[str, int] = await probe
+        result: dict[str, ModelInfo] = await probe
         return result
     except ModelError:
         return {}
 
 
-async def _litellm_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
+async def _litellm_info(client: WireClient, models: list[ModelInfo]) -> dict[str, ModelInfo]:
+    """LiteLLM's `/model/info`: `max_input_tokens` and `supports_vision` in each `model_info`."""
     data = await client.fetch_json("GET", split_base(client.base_url)[0] + "/model/info")
-    windows: dict[str, int] = {}
+    found: dict[str, ModelInfo] = {}
     for entry in data.get("data", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict) and entry.get("model_name"):
-            window = context_window(entry)
-            if window:
-                windows.setdefault(str(entry["model_name"]), window)
-    return windows
+            name = str(entry["model_name"])
+            info = ModelInfo(name, context_window(entry), reads_images(entry))
+            if info.context_window or info.vision is not None:
+                found.setdefault(name, info)
+    return found
 
 
 async def llamacpp_n_ctx(client: WireClient) -> int | None:
@@ -86,12 +98,12 @@ async def server_n_ctx(client: WireClient) -> int | None:
         return None
 
 
-async def _llamacpp_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
+async def _llamacpp_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, ModelInfo]:
     n_ctx = await llamacpp_n_ctx(client)
-    return {m.id: n_ctx for m in models} if n_ctx else {}  # one llama.cpp server runs one context size
+    return {m.id: ModelInfo(m.id, n_ctx) for m in models} if n_ctx else {}  # one server, one context size
 
 
-async def _ollama_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
+async def _ollama_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, ModelInfo]:
     url = root(client.base_url) + "/api/show"
     first = await client.fetch_json("POST", url, payload={"model": models[0].id})  # not Ollama: raises, probe ends
 
@@ -104,7 +116,7 @@ async def _ollama_windows(client: WireClient, models: list[ModelInfo]) -> dict[s
 
     found = {models[0].id: ollama_num_ctx(first)}
     found.update(await asyncio.gather(*(show(m.id) for m in models[1:MAX_OLLAMA_SHOWS])))
-    return {k: v for k, v in found.items() if v}
+    return {k: ModelInfo(k, v) for k, v in found.items() if v}
 
 
 def ollama_num_ctx(data: Any) -> int | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from core.llm.base import Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
+from core.llm.base import ChatMessage, Finished, ModelEvent, ModelInfo, ModelRequest, TextDelta, UsageReport
 from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import from_stream_error
 from core.llm.models_list import list_openai, server_n_ctx
@@ -29,7 +29,7 @@ class ResponsesClient(WireClient):
     def body(self, request: ModelRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model,
-            "input": [{"role": m.role, "content": m.content} for m in request.messages],
+            "input": [{"role": m.role, "content": _content(m)} for m in request.messages],
             "stream": True,
             "store": False,
             "max_output_tokens": request.max_tokens,
@@ -90,3 +90,12 @@ class ResponsesClient(WireClient):
 
     async def server_window(self) -> int | None:
         return await server_n_ctx(self)
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    """Plain text, or `input_text` and `input_image` parts (data URLs) when the message has images."""
+    if not message.images:
+        return message.content
+    parts: list[dict[str, Any]] = [{"type": "input_text", "text": message.content}] if message.content else []
+    parts += [{"type": "input_image", "image_url": image.data_url} for image in message.images]
+    return parts

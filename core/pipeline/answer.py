@@ -7,11 +7,13 @@ import time
 
 from core.llm.base import ModelInfo
 from core.llm.gate import check_window
+from core.media.refusal import MediaRefusal
+from core.pipeline.attachments import explain_image_refusals, quoted, read_input
 from core.pipeline.refit import Prompt, answer_events
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
-from core.tokens import estimate_tokens
+from core.tokens import IMAGE_TOKENS, estimate_tokens
 from core.types import AnswerFacts, Inbound, Turn
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,16 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     if refusal:
         await outlet.notice(f"{refusal} Pick another with /model.")
         return None
-    user_tokens = estimate_tokens(inbound.text)
-    prompt = Prompt(model, settings.system_prompt, ctx.history, inbound.text, user_tokens,
-                    settings.reply_reserve_tokens)
+    if inbound.attachments:
+        await outlet.typing()  # downloads and transcription take a moment
+    try:
+        said = await read_input(inbound, core, model)
+    except MediaRefusal as refused:
+        await outlet.notice(refused.line)
+        return None
+    user_tokens = estimate_tokens(said.prompt) + IMAGE_TOKENS * len(said.images)
+    prompt = Prompt(model, settings.system_prompt, ctx.history, said.prompt, user_tokens,
+                    settings.reply_reserve_tokens, said.images)
     fitted = prompt.fit(window)
     if fitted is None:
         await outlet.notice(prompt.too_long(known))
@@ -62,10 +71,12 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     if fitted.dropped:
         log.debug("conversation %s: %d old turns left out to fit %d tokens", conv, fitted.dropped, window)
     events = answer_events(core.model, core.catalog, prompt, fitted, window, settings.min_context_tokens)
+    if said.images:
+        events = explain_image_refusals(events, core, model)
 
     started = time.time()
     with core.interrupts.watch(conv, ctx.marks) as watch:
-        preface = expired_note(settings.session_ttl) if ctx.expired else ""
+        preface = (expired_note(settings.session_ttl) if ctx.expired else "") + quoted(said.heard)
         stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
                              preface=preface)
         outcome = await stream.run(events)
@@ -74,7 +85,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     if not outcome.text.strip():
         return None
     turns = (
-        Turn("user", inbound.text, started, user_tokens),
+        Turn("user", said.remembered, started, estimate_tokens(said.remembered)),  # words and markers, no bytes
         Turn("assistant", outcome.text, time.time(), estimate_tokens(outcome.text)),
     )
     return Exchange(

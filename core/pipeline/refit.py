@@ -15,7 +15,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 
 from core.budget import Fitted, fit_history
-from core.llm.base import ChatMessage, ModelEvent, ModelInfo, ModelRequest, TextDelta
+from core.llm.base import ChatMessage, ImagePart, ModelEvent, ModelInfo, ModelRequest, TextDelta
 from core.llm.catalog import Catalog
 from core.llm.errors import ModelError, ModelErrorKind, message_too_long
 from core.llm.failover import FailoverChain
@@ -33,8 +33,9 @@ class Prompt:
     system: str
     history: list[Turn]
     text: str
-    text_tokens: int
+    text_tokens: int  # the new message's, its images included
     reply_reserve: int
+    images: tuple[ImagePart, ...] = ()  # sent with the new message
 
     def fit(self, window: int) -> Fitted | None:
         """The history that fits `window`, or None when the new message alone does not."""
@@ -42,7 +43,7 @@ class Prompt:
                            reply_reserve=self.reply_reserve)
 
     def request(self, fitted: Fitted) -> ModelRequest:
-        turns = (*(ChatMessage(t.role, t.text) for t in fitted.turns), ChatMessage("user", self.text))
+        turns = (*(ChatMessage(t.role, t.text) for t in fitted.turns), ChatMessage("user", self.text, self.images))
         return ModelRequest(model=self.model, system=self.system, messages=turns, max_tokens=self.reply_reserve)
 
     def too_long(self, window: int | None) -> str:

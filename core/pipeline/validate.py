@@ -1,4 +1,5 @@
-"""Empty and oversized messages get a short answer instead of a model call."""
+"""Empty and oversized messages get a short answer instead of a model call (a photo, voice note
+or file alone is not empty: its words may be none)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ log = logging.getLogger(__name__)
 async def validate(inbound: Inbound, core: Core) -> Inbound | None:
     text = inbound.text.strip()
     limit = core.settings.max_input_chars
-    if not text:
+    if not text and not inbound.attachments:
         await core.outlet_for(inbound).notice("Send me some text and I will answer it.")
         return None
     if len(text) > limit:

@@ -52,6 +52,7 @@ class ReplyStream:
         pacer: ChatPacer | None = None,
         preface: str = "",
     ) -> None:
+        self._preface = preface  # shown above the answer and kept through restarts (a transcript)
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
         self._outlet = outlet
@@ -147,8 +148,9 @@ class ReplyStream:
         outcome.text = body
         if isinstance(error, ModelError):
             outcome.error = error
-            if body.strip():
-                await self._outlet.finish(self._text() + f"\n\n⚠️ {error.user_message()}")
+            if body.strip() or self._preface:
+                shown = self._text() if body.strip() else self._preface.rstrip()
+                await self._outlet.finish(shown + f"\n\n⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome

@@ -40,6 +40,6 @@ class Admissions:
         return Admission(bool(int(fresh)), int(wait))
 
     async def first_time(self, platform: str, event_id: str) -> bool:
-        """Dedupe alone, for events that skip the flood limit (fixed notes such as "text only")."""
+        """Dedupe alone, for events that skip the flood limit (fixed notes such as "not this kind of message")."""
         key = self._keys.seen(platform, event_id)
         return bool(await self._redis.set(key, b"1", nx=True, ex=self._seen_ttl))

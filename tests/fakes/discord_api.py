@@ -34,6 +34,7 @@ from tests.fakes.discord_models import (
 from tests.fakes.discord_rest import API, DiscordRest
 
 STRING_OPTION = 3
+IS_VOICE_MESSAGE = 1 << 13  # attachment flag
 
 
 class FakeDiscord(FakeServer[Call, Canned]):
@@ -74,6 +75,8 @@ class FakeDiscord(FakeServer[Call, Canned]):
         self.interactions: dict[int, InteractionRecord] = {}
         self.commands: dict[str, list[JSON]] = {}  # "global" or a guild id -> registered commands
         self.pings: list[str] = []  # mentions a bot message would have notified
+        self.cdn: dict[str, bytes] = {}  # attachment path -> bytes, served at ``root_url + path``
+        self.cdn_downloads: list[str] = []
         self.gateway = FakeGateway(token=token, heartbeat_ms=heartbeat_ms, allow_message_content=allow_message_content,
                                    hello=self._hello, on_change=self.bump)
 
@@ -90,6 +93,7 @@ class FakeDiscord(FakeServer[Call, Canned]):
     def add_routes(self, app: web.Application) -> None:
         DiscordRest(self).install(app)
         app.router.add_get("/", self.gateway.handle)
+        app.router.add_get("/attachments/{tail:.*}", self._cdn)
 
     # -- reading state ---------------------------------------------------------------------
 
@@ -128,15 +132,21 @@ class FakeDiscord(FakeServer[Call, Canned]):
 
     def user_message(self, text: str, *, author: JSON | None = None, channel_id: int | None = None,
                      mention: bool = False, role_mention: bool = False, dm: bool = False,
-                     reply_to: int | None = None) -> StoredMessage:
-        """A user's message, dispatched as MESSAGE_CREATE. Without the message-content intent a
-        guild message that does not mention the bot arrives with empty content, as on Discord."""
+                     reply_to: int | None = None, files: list[tuple[str, str, bytes]] | None = None,
+                     voice: bytes | None = None, sizes: dict[str, int] | None = None) -> StoredMessage:
+        """A user's message, dispatched as MESSAGE_CREATE. `files` are attachments (name, content
+        type, bytes) on the fake's CDN, `voice` a voice message (flag IS_VOICE_MESSAGE, OGG);
+        `sizes` states other sizes by file name. Without the message-content intent a guild
+        message that does not mention the bot arrives with empty content and no attachments, as on Discord."""
         author = author or self.alice
         if dm:
             channel_id = self._dm_channel(author)
         channel_id = channel_id or self.channel_id
         content = f"<@{self.bot_id}> {text}" if mention else f"<@&{self.bot_role_id}> {text}" if role_mention else text
         stored = StoredMessage(self.ids.next(), channel_id, author, content, time.monotonic())
+        for name, kind, data in [*(files or []), *([("voice-message.ogg", "audio/ogg", voice)] if voice else [])]:
+            stored.attachments.append(self._attachment(channel_id, name, kind, data, (sizes or {}).get(name),
+                                                       voice=voice is not None and name == "voice-message.ogg"))
         referenced = None
         if reply_to is not None:
             stored.reference = {"message_id": str(reply_to), "channel_id": str(channel_id)}
@@ -145,7 +155,7 @@ class FakeDiscord(FakeServer[Call, Canned]):
         payload = self.message_payload(stored, referenced=referenced)
         guild_message = self._guild_of(channel_id) is not None
         if guild_message and not (mention or role_mention or self.gateway.intents & MESSAGE_CONTENT_INTENT):
-            payload["content"] = ""
+            payload["content"], payload["attachments"] = "", []
         if mention:
             payload["mentions"] = [{**self.bot_user, "member": models.member([self.bot_role_id])}]
         if role_mention:
@@ -293,6 +303,29 @@ class FakeDiscord(FakeServer[Call, Canned]):
         self.interactions[interaction_id] = record
         self.gateway.dispatch("INTERACTION_CREATE", payload)
         return record
+
+    def _attachment(self, channel_id: int, name: str, kind: str, data: bytes, size: int | None, *,
+                    voice: bool) -> JSON:
+        """An attachment as Discord lists it; its bytes go on the fake CDN under a signed-looking URL."""
+        attachment_id = self.ids.next()
+        path = f"/attachments/{channel_id}/{attachment_id}/{name}"
+        self.cdn[path] = data
+        url = f"{self.root_url}{path}?ex=67f0a0a0&is=67ef4f20&hm=abc123"
+        payload: JSON = {"id": str(attachment_id), "filename": name, "size": len(data) if size is None else size,
+                         "url": url, "proxy_url": url, "content_type": kind}
+        if voice:
+            payload |= {"flags": IS_VOICE_MESSAGE, "duration_secs": 2.5, "waveform": "AAAA"}
+        return payload
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """The CDN: an attachment's bytes for its URL (no Authorization needed, as on Discord)."""
+        data = self.cdn.get(request.path)
+        self.record(Call("GET", "/attachments", request.path, dict(request.query), None, time.monotonic(),
+                         status=200 if data is not None else 404))
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        self.cdn_downloads.append(request.path)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def _hello(self, session_id: str) -> tuple[JSON, JSON]:
         """READY (with the guild unavailable) and the GUILD_CREATE that fills it in."""

@@ -89,6 +89,7 @@ class StoredMessage:
     ours: bool = False  # written by the bot under test
     edits: int = 0
     history: list[str] = field(default_factory=list)  # every content it had, oldest first
+    attachments: list[JSON] = field(default_factory=list)  # as Discord lists them: CDN url, size, content_type
 
 
 @dataclass
@@ -196,8 +197,8 @@ def message(stored: StoredMessage, *, guild_id: int | None, mentions: list[JSON]
     data: JSON = {"id": str(stored.id), "channel_id": str(stored.channel_id), "author": stored.author,
                   "content": stored.content, "timestamp": iso_now(), "edited_timestamp": None, "tts": False,
                   "mention_everyone": False, "mentions": mentions or [],
-                  "mention_roles": [str(r) for r in mention_roles or []], "attachments": [], "embeds": [],
-                  "pinned": False, "type": 0, "flags": stored.flags, "components": stored.components}
+                  "mention_roles": [str(r) for r in mention_roles or []], "attachments": stored.attachments,
+                  "embeds": [], "pinned": False, "type": 0, "flags": stored.flags, "components": stored.components}
     if guild_id is not None:
         data["guild_id"] = str(guild_id)
     if author_member is not None:

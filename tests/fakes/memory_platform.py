@@ -12,10 +12,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.outlet import PlatformRetryAfter
+from core.outlet import AttachmentTooLarge, AttachmentUnavailable, PlatformRetryAfter
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
-from core.types import AnswerFacts, Choice, Inbound, Limits
+from core.types import AnswerFacts, Attachment, Choice, Inbound, Limits
 from tests.fakes.base import Recorder
 
 Record = tuple[str, str, float]  # (op, chat, event-loop time)
@@ -51,6 +51,8 @@ class MemoryPlatform(Recorder[Record, float]):
         self.denied_users: set[str] = set()
         self.typing_count = 0
         self.facts: list[AnswerFacts] = []  # what the core said about each answer it asked an outlet for
+        self.files: dict[str, bytes] = {}  # attachment ref -> bytes `fetch` gives
+        self.fetched: list[str] = []  # refs downloaded, in order
         self._ids = itertools.count(1)
 
     def limits_for(self, inbound: Inbound) -> Limits:
@@ -63,6 +65,15 @@ class MemoryPlatform(Recorder[Record, float]):
         if facts is not None:
             self.facts.append(facts)
         return PagedOutlet(_Ops(self, inbound.chat_id), self.limits, pacer)
+
+    async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
+        self.fetched.append(attachment.ref)
+        if attachment.ref not in self.files:
+            raise AttachmentUnavailable(f"no file {attachment.ref!r}")
+        data = self.files[attachment.ref]
+        if len(data) > max_bytes:
+            raise AttachmentTooLarge(max_bytes)
+        return data
 
     def final_texts(self, chat_id: str) -> list[str]:
         return [self.messages[m].text for m in self.order if self.messages[m].chat_id == chat_id]

@@ -97,6 +97,11 @@ class FakeModelAPI(FakeServer[Recorded, Step]):
     def streams(self) -> list[Recorded]:
         return [r for r in self.calls if r.method == "POST" and r.path.endswith(self._stream_paths())]
 
+    def images(self) -> list[list[tuple[str, str]]]:
+        """Each stream request's images as (media type, base64), read from the mode's own
+        shape: chat `image_url` data URLs, Responses `input_image`, Anthropic base64 `image` blocks."""
+        return [_images(r.body) for r in self.streams()]
+
     async def _listen(self) -> int:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
         return int(self._server.sockets[0].getsockname()[1])
@@ -263,6 +268,27 @@ class FakeModelAPI(FakeServer[Recorded, Step]):
     def _lost(self) -> None:
         self.disconnects += 1
         self.bump()
+
+
+def _images(body: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for message in (body.get("messages") or body.get("input") or []) if isinstance(body, dict) else []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            kind = part.get("type")
+            if kind == "image_url":  # chat: {"image_url": {"url": "data:…"}}
+                found.append(_data_url(part["image_url"]["url"]))
+            elif kind == "input_image":  # responses: {"image_url": "data:…"}
+                found.append(_data_url(part["image_url"]))
+            elif kind == "image" and part["source"]["type"] == "base64":  # anthropic
+                found.append((part["source"]["media_type"], part["source"]["data"]))
+    return found
+
+
+def _data_url(url: str) -> tuple[str, str]:
+    head, _, data = url.partition(",")
+    assert head.startswith("data:") and head.endswith(";base64"), f"not a base64 data URL: {url[:40]}"
+    return head.removeprefix("data:").removesuffix(";base64"), data
 
 
 def _chunk(data: bytes) -> bytes:

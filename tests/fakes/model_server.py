@@ -24,11 +24,32 @@ from tests.fakes.base import Canned, FakeServer
 Reply = str | Callable[[dict[str, Any]], str]
 
 
+def text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts with "[N image(s)]" for the images."""
+    if not isinstance(content, list):
+        return str(content)
+    texts = [str(p.get("text", "")) for p in content if p.get("type") == "text"]
+    images = sum(1 for p in content if p.get("type") == "image_url")
+    seen = [f"[{images} image{'s' if images != 1 else ''}]"] if images else []
+    return " ".join([*seen, *texts])
+
+
 def echo_reply(body: dict[str, Any]) -> str:
     """Default answer: repeats the last user message, so tests can tell replies apart."""
     users = [m for m in body.get("messages", []) if m.get("role") == "user"]
-    last = users[-1]["content"] if users else ""
+    last = text_of(users[-1]["content"]) if users else ""
     return f"You said: {last}"
+
+
+@dataclass
+class Transcription:
+    """One `/audio/transcriptions` request as it arrived (multipart `file` + `model`)."""
+
+    model: str
+    filename: str
+    content_type: str
+    data: bytes
+    authorization: str
 
 
 @dataclass
@@ -41,7 +62,8 @@ class RecordedRequest:
 
 
 class FakeModelServer(FakeServer[RecordedRequest, Canned]):
-    """Speaks `/v1/models` and streamed `/v1/chat/completions` (SSE)."""
+    """Speaks `/v1/models`, streamed `/v1/chat/completions` (SSE, images as `image_url` parts,
+    recorded: ``image_parts()``) and `/v1/audio/transcriptions` (``transcript``, ``transcriptions``)."""
 
     cancel_handlers = True  # a client hanging up mid-stream cancels the handler: counted in `disconnects`
 
@@ -77,6 +99,8 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
         self.timings: dict[str, tuple[float, float]] = {}
         self.open_streams = 0
         self.max_open_streams = 0  # the most answers streaming at the same moment
+        self.transcript = "what is the weather like"  # what /audio/transcriptions hears
+        self.transcriptions: list[Transcription] = []
 
     @property
     def base_url(self) -> str:
@@ -84,6 +108,11 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
 
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.calls if r.path.endswith("/chat/completions")]
+
+    def image_parts(self) -> list[list[dict[str, Any]]]:
+        """Each chat request's `image_url` parts (those of its messages, in order)."""
+        return [[part for m in r.body.get("messages", []) if isinstance(m.get("content"), list)
+                 for part in m["content"] if part.get("type") == "image_url"] for r in self.chat_requests()]
 
     def answered(self) -> list[RecordedRequest]:
         """Chat requests that were not refused as over the window."""
@@ -93,6 +122,7 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/props", self._props)
+        app.router.add_post("/v1/audio/transcriptions", self._transcribe)
 
     async def stop(self) -> None:
         if self.hold is not None:
@@ -101,7 +131,8 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
 
     def fail_next(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None, *,
                   path: str = "/chat/completions", times: int = 1) -> None:
-        """The next ``times`` requests to ``path`` ("/chat/completions" or "/models") get this answer."""
+        """The next ``times`` requests to ``path`` ("/chat/completions", "/models" or
+        "/audio/transcriptions") get this answer."""
         self.inject(path, Canned(status, body, headers or {}), times=times)
 
     async def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:
@@ -122,6 +153,22 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
         if err is not None:
             return web.json_response(err.body, status=err.status, headers=err.headers)
         return web.json_response({"object": "list", "data": self.models})
+
+    async def _transcribe(self, request: web.Request) -> web.Response:
+        """OpenAI's transcription endpoint: multipart `file` and `model`, answered `{"text"}`."""
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            return web.json_response({"error": {"message": "file is required", "type": "invalid_request_error"}},
+                                     status=400)
+        heard = Transcription(str(form.get("model", "")), upload.filename, upload.content_type,
+                              upload.file.read(), request.headers.get("Authorization", ""))
+        self.transcriptions.append(heard)
+        self._record(request, {"model": heard.model, "file": heard.filename})
+        err = self.take_fault("/audio/transcriptions")
+        if err is not None:
+            return web.json_response(err.body, status=err.status, headers=err.headers)
+        return web.json_response({"text": self.transcript})
 
     @staticmethod
     def prompt_tokens(body: dict[str, Any]) -> int:
@@ -179,7 +226,7 @@ class FakeModelServer(FakeServer[RecordedRequest, Canned]):
         ]
         model = body.get("model", "")
         users = [m for m in body.get("messages", []) if m.get("role") == "user"]
-        tag = str(users[-1].get("content", "")) if users else ""
+        tag = text_of(users[-1].get("content", "")) if users else ""
         if self.first_token_delay:
             await asyncio.sleep(self.first_token_delay)  # simulated model latency
         first_at = 0.0

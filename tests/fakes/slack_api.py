@@ -3,7 +3,8 @@ and response_url endpoints, all over real sockets on 127.0.0.1.
 
 Tests drive it with Events API / slash command / button payloads, read back every call
 and what each message shows, inject 429s and errors, re-deliver envelopes, drop the
-WebSocket, and await state with ``wait_for`` instead of sleeping.
+WebSocket, and await state with ``wait_for`` instead of sleeping. Files shared in events are
+served at url_private to the bot token only (anyone else is sent to a sign-in page).
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         self.titles: dict[tuple[str, str], str] = {}  # (channel, thread) -> an assistant thread's title
         self.connections = 0  # WebSocket connections ever opened
         self.sockets: list[web.WebSocketResponse] = []
+        self.files: dict[str, bytes] = {}  # url_private path -> bytes
+        self.files_scope = True  # False: the app lacks files:read, so even the bot token gets the sign-in page
+        self.file_downloads: list[tuple[str, str]] = []  # (path, Authorization header) of each request
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test, "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post, "chat.update": self._update,
@@ -77,6 +82,8 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/link/", self._socket)
         app.router.add_post("/response/{rid}", self._response)
+        app.router.add_get("/files-pri/{tail:.*}", self._file)
+        app.router.add_get("/signin", self._signin)
 
     async def stop(self) -> None:
         await self.drop_connections()
@@ -103,6 +110,19 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         return [m.visible for m in self.in_thread(channel, thread_ts)]
 
     # -- driving ---------------------------------------------------------------------------
+
+    def file_object(self, name: str, mimetype: str, data: bytes, *, subtype: str | None = None,
+                    size: int | None = None) -> JSON:
+        """A hosted file as events list it; its bytes are served at url_private to the bot token only."""
+        file_id = f"F0{next(self._file_ids):07d}"
+        home = f"/files-pri/{self.team_id}-{file_id}"
+        path, download = f"{home}/{name}", f"{home}/download/{name}"
+        self.files[path] = self.files[download] = data
+        found: JSON = {"id": file_id, "name": name, "title": name, "mimetype": mimetype,
+                       "filetype": name.rsplit(".", 1)[-1], "size": len(data) if size is None else size,
+                       "mode": "hosted", "is_external": False, "url_private": self.root_url + path,
+                       "url_private_download": self.root_url + download}
+        return found | ({"subtype": subtype} if subtype else {})
 
     def fail_next(self, method: str, error: str = "ratelimited", *, status: int | None = None,
                   retry_after: int | None = 1, times: int = 1) -> None:
@@ -171,6 +191,22 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
             raise SlackError("not_authed")
         if token != wanted:
             raise SlackError("not_allowed_token_type" if token in (self.app_token, self.bot_token) else "invalid_auth")
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """url_private: the bytes for `Authorization: Bearer <bot token>`; anyone else is sent to
+        the sign-in page, as Slack does."""
+        auth = request.headers.get("Authorization", "")
+        self.file_downloads.append((request.path, auth))
+        self.bump()
+        if auth != f"Bearer {self.bot_token}" or not self.files_scope:
+            raise web.HTTPFound(f"{self.root_url}/signin?redir={request.path}")
+        data = self.files.get(request.path)
+        if data is None:
+            return web.Response(status=404, text="file not found")
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def _signin(self, request: web.Request) -> web.Response:
+        return web.Response(text="<!DOCTYPE html><html><body>Sign in to Slack</body></html>", content_type="text/html")
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append((request.match_info["rid"], await request.json()))

@@ -14,6 +14,7 @@ import json
 import math
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 Handler = Callable[[JSON], Awaitable[Any]]
 
 _PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?")
+_FILE_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
+DOWNLOAD_CAP = 20 * 1024 * 1024  # getFile refuses bigger files: "file is too big"
 # Form values of these fields are kept verbatim: they are free text or opaque ids.
 _VERBATIM = frozenset({"text", "caption", "data", "query", "callback_query_id", "url", "title",
                        "secret_token", "description", "inline_message_id", "language_code"})
@@ -113,6 +116,9 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         self.webhook: JSON = {}
         self.commands: dict[str, list[JSON]] = {}
         self.polls_in_flight = 0  # getUpdates requests currently being answered
+        self.files: dict[str, tuple[str, bytes, int]] = {}  # file_id -> (file_path, bytes, stated size)
+        self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/<path>
+        self.lost_paths: set[str] = set()  # getFile still points there, the file server answers 404
         self._clock = clock
         self._chats: dict[int, JSON] = {}
         self._incoming: dict[tuple[int, int], JSON] = {}
@@ -133,7 +139,7 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
             "deleteMessage": self._delete_message, "sendMessageDraft": self._send_message_draft,
             "sendChatAction": self._send_chat_action, "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
-            "answerCallbackQuery": self._true, "getChat": self._get_chat,
+            "answerCallbackQuery": self._true, "getChat": self._get_chat, "getFile": self._get_file,
             "sendRichMessage": self._send_rich_message,
         }
         # Bot API method names are case-insensitive; calls are recorded under the canonical one.
@@ -142,6 +148,7 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
     # -- lifecycle -------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/file/{tail:.*}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._handle)
 
     async def stop(self) -> None:
@@ -228,6 +235,51 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         update = {"update_id": next(self._update_ids), "message": message}
         return self.push_update(update) if push else update
 
+    def add_file(self, data: bytes, *, size: int | None = None, path: str = "") -> tuple[str, str]:
+        """Stores a file users can send; returns (file_id, file_unique_id). `size` states another size."""
+        number = len(self.files) + 1
+        file_id, unique = f"file-{number}-{uuid.uuid4().hex[:8]}", f"u-file-{number}"
+        self.files[file_id] = (path or f"documents/file_{number}", data, len(data) if size is None else size)
+        return file_id, unique
+
+    def user_media(self, chat_id: int, user_id: int, *, caption: str | None = None, photo: bytes | None = None,
+                   voice: bytes | None = None, audio: bytes | None = None,
+                   document: tuple[str, str, bytes] | None = None, size: int | None = None,
+                   album: str | None = None, push: bool = True, **kw: Any) -> JSON:
+        """A message carrying a photo (in two sizes), a voice note, audio or a document
+        (name, MIME type, bytes), with an optional caption; `size` overrides the stated size;
+        `album` is the media_group_id of the album it belongs to."""
+        update = self.user_message(chat_id, user_id, caption, push=False, **kw)
+        message = update["message"]
+        if album is not None:
+            message["media_group_id"] = album
+        text = message.pop("text", "")
+        entities = message.pop("entities", None)
+        if text:
+            message |= {"caption": text} | ({"caption_entities": entities} if entities else {})
+        if photo is not None:
+            thumb_id, thumb_unique = self.add_file(b"thumbnail", path="photos/thumb.jpg")
+            file_id, unique = self.add_file(photo, size=size, path=f"photos/file_{len(self.files) + 1}.jpg")
+            message["photo"] = [
+                {"file_id": thumb_id, "file_unique_id": thumb_unique, "width": 90, "height": 68, "file_size": 9},
+                {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 960,
+                 "file_size": self.files[file_id][2]}]
+        if voice is not None:
+            file_id, unique = self.add_file(voice, size=size, path=f"voice/file_{len(self.files) + 1}.oga")
+            message["voice"] = {"file_id": file_id, "file_unique_id": unique, "duration": 3,
+                                "mime_type": "audio/ogg", "file_size": self.files[file_id][2]}
+        if audio is not None:
+            file_id, unique = self.add_file(audio, size=size, path=f"music/file_{len(self.files) + 1}.mp3")
+            message["audio"] = {"file_id": file_id, "file_unique_id": unique, "duration": 3, "file_name": "song.mp3",
+                                "mime_type": "audio/mpeg", "file_size": self.files[file_id][2]}
+        if document is not None:
+            name, mime, data = document
+            file_id, unique = self.add_file(data, size=size)
+            message["document"] = {"file_id": file_id, "file_unique_id": unique, "file_name": name,
+                                   "mime_type": mime, "file_size": self.files[file_id][2]}
+        self._incoming[(chat_id, message["message_id"])] = message
+        return self.push_update(update) if push else update
+
     def callback_query(self, chat_id: int, user_id: int, data: str,
                        message_id: int | None = None, *, username: str | None = None,
                        push: bool = True) -> JSON:
@@ -309,6 +361,19 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
             call.status, call.error, body = error.code, error.description, error.body()
         self.record(call)
         return web.json_response(body, status=call.status)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """`GET /file/bot<token>/<file_path>`: the bytes of a file getFile pointed to."""
+        match = _FILE_RE.fullmatch(request.path)
+        found = next((f for f in self.files.values() if match and f[0] == match["path"]
+                      and f[0] not in self.lost_paths), None)
+        status = 200 if match and match["token"] == self.token and found else 404
+        self.record(Call("file", {"file_path": match["path"] if match else request.path}, self._clock(),
+                         status=status))
+        if status != 200 or found is None:
+            return web.json_response(TelegramError(404, "Not Found").body(), status=404)
+        self.downloads.append(found[0])
+        return web.Response(body=found[1], content_type="application/octet-stream")
 
     def _check_flood(self, method: str, params: JSON, now: float) -> None:
         chat_id = params.get("chat_id")
@@ -500,6 +565,15 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
     async def _delete_my_commands(self, params: JSON) -> bool:
         self.commands.pop(_commands_key(params), None)
         return True
+
+    async def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            raise bad_request("invalid file_id")
+        path, _, size = self.files[file_id]
+        if size > DOWNLOAD_CAP:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": size, "file_path": path}
 
     async def _get_chat(self, params: JSON) -> JSON:
         gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
