@@ -22,10 +22,15 @@ _._http_url
 _._ws_url
 _._redis_url
 _._upper
+_._lower
 
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget
+uninstall  # core/logs/setup.py: tests undo the logging they configured
 user_name  # Inbound.user_name: shown to the operator where a person is named (pairing, stats)
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement
+
+# Read by what vulture cannot follow.
+_.cid_tag  # core/logs/setup.py: a LogRecord attribute the text format string reads

@@ -74,11 +74,12 @@ class Settings(BaseSettings):
     user_messages_per_minute: Annotated[int, Field(ge=0)] = 20  # 0 turns the limit off
     drain_seconds: Annotated[float, Field(ge=0)] = 10.0  # on shutdown, replies in flight get this long
 
-    # The gateway's own HTTP server (webhooks, health); started only when something needs it
+    # The gateway's own HTTP server: webhooks, /healthz, /readyz, /metrics (`switchboard run` always starts it)
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log shipper
 
     @field_validator("model_base_url")
     @classmethod
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class SettingsError(Exception):

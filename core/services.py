@@ -13,6 +13,7 @@ from core.llm.catalog import Catalog
 from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
+from core.metrics import Metrics
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -36,6 +37,7 @@ class Core:
     settings: Settings
     redis: Redis
     model: FailoverChain
+    metrics: Metrics = field(default_factory=Metrics)  # the gateway's own registry (served at /metrics)
     keys: Keys = field(init=False)
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)

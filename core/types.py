@@ -41,6 +41,7 @@ class Inbound:
     # interaction token, a Slack thread ts or response_url... Strings only, so it serialises.
     reply_route: Mapping[str, str] = field(default_factory=dict)
     sender: SenderFacts = field(default_factory=SenderFacts)
+    received_at: float = 0.0  # wall clock when the gateway took it in (metrics: time to the reply)
 
     def to_json(self) -> str:
         data = asdict(self)

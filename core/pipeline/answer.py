@@ -27,15 +27,18 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
                                    limits.min_edit_interval)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
     outlet = binding.outlet_for(inbound, pacer)
+    clock = core.metrics.clock(inbound.platform, inbound.received_at)
     model = ctx.model_choice or settings.model_name
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
+        clock.outcome("error")
         return None
     known = await core.model_window(model)
     window = known or settings.min_context_tokens  # unknown: assume the minimum the gate lets through
     refusal = check_window(ModelInfo(model, window), settings.min_context_tokens)
     if refusal:
         await outlet.notice(f"{refusal} Pick another with /model.")
+        clock.outcome("refused")
         return None
     user_tokens = estimate_tokens(inbound.text)
     prompt = Prompt(model, settings.system_prompt, ctx.history, inbound.text, user_tokens,
@@ -43,15 +46,19 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     fitted = prompt.fit(window)
     if fitted is None:
         await outlet.notice(prompt.too_long(known))
+        clock.outcome("refused")
         return None
     if fitted.dropped:
         log.debug("conversation %s: %d old turns left out to fit %d tokens", conv, fitted.dropped, window)
     events = answer_events(core.model, core.catalog, prompt, fitted, window, settings.min_context_tokens)
 
     started = time.time()
-    with core.interrupts.watch(conv, ctx.marks) as watch:
-        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer)
+    with core.interrupts.watch(conv, ctx.marks) as watch, clock.streaming():
+        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
+                             clock=clock)
         outcome = await stream.run(events)
+    clock.outcome(outcome.label())
+    log.debug("reply in %s ended: %s, %d characters", conv, outcome.label(), len(outcome.text))
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)
     if not outcome.text.strip():
@@ -60,6 +67,9 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         Turn("user", inbound.text, started, user_tokens),
         Turn("assistant", outcome.text, time.time(), estimate_tokens(outcome.text)),
     )
+    input_tokens = outcome.input_tokens or fitted.prompt_tokens
+    output_tokens = outcome.output_tokens or turns[1].tokens
+    core.metrics.used_tokens(input_tokens, output_tokens)
     return Exchange(
         history_key=core.keys.history(conv),
         stop_key=core.keys.stop(conv),
@@ -67,7 +77,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         reset_mark=ctx.marks.resets,  # a /reset since then means this exchange is forgotten
         history_ttl=settings.session_ttl,
         max_turns=settings.max_history_turns,
-        input_tokens=outcome.input_tokens or fitted.prompt_tokens,
-        output_tokens=outcome.output_tokens or turns[1].tokens,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
         turns=tuple(t.to_json() for t in turns),
     )

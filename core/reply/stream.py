@@ -7,9 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
 from core.llm.errors import ModelError
+from core.metrics import ReplyClock
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
 
@@ -30,6 +32,14 @@ class ReplyOutcome:
     stopped: bool = False
     error: ModelError | None = None
 
+    def label(self) -> Literal["ok", "error", "stopped"]:
+        """The outcome as metrics count it."""
+        if self.error is not None:
+            return "error"
+        if self.stopped:
+            return "stopped"
+        return "ok" if self.text.strip() else "error"  # an empty answer is the model's failure
+
 
 class ReplyStream:
     """Consumes deltas as fast as they come; shows them no faster than the outlet's budget.
@@ -46,7 +56,9 @@ class ReplyStream:
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
         pacer: ChatPacer | None = None,
+        clock: ReplyClock | None = None,
     ) -> None:
+        self._clock = clock  # metrics: when text first showed, when the final text was delivered
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
         self._outlet = outlet
@@ -123,6 +135,8 @@ class ReplyStream:
             text = self._text()
             await self._outlet.show(text)
             shown = text
+            if self._clock:
+                self._clock.shown()
 
     async def _should_stop(self) -> bool:
         if self._stop_signal.is_set():
@@ -134,6 +148,11 @@ class ReplyStream:
         self._polled_at = now
         return await self._stop_requested()
 
+    async def _finish(self, text: str) -> None:
+        await self._outlet.finish(text)
+        if self._clock:
+            self._clock.delivered()
+
     async def _conclude(self, producer: asyncio.Task[None]) -> ReplyOutcome:
         outcome = self._outcome
         error = None if producer.cancelled() else producer.exception()
@@ -142,18 +161,18 @@ class ReplyStream:
         if isinstance(error, ModelError):
             outcome.error = error
             if body.strip():
-                await self._outlet.finish(self._text() + f"\n\n⚠️ {error.user_message()}")
+                await self._finish(self._text() + f"\n\n⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome
         if error is not None:
             raise error
         if outcome.stopped:
-            await self._outlet.finish((self._text() or "") + STOPPED_MARK)
+            await self._finish((self._text() or "") + STOPPED_MARK)
             return outcome
         if not body.strip():
             await self._outlet.notice("The model returned an empty answer. Please try again.")
             return outcome
         limited = outcome.finish_reason == "length"
-        await self._outlet.finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
+        await self._finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
         return outcome
