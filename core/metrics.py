@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.gc_collector import GCCollector
@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from core.llm.base import ModelEvent, TextDelta
 
 ReplyOutcome = Literal["ok", "error", "stopped", "refused"]
+Family = TypeVar("Family", Counter, Gauge, Histogram)
 
 # Seconds from a message to text on screen: a model's first token takes 0.2-5 s, the chat's
 # budget adds up to its interval (1-3 s), failover and queues add more.
@@ -77,19 +78,29 @@ class Metrics:
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total...
         PlatformCollector(registry=r)
         GCCollector(registry=r)
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+    def of(self, family: Family, *labels: str) -> Family:
+        """`family.labels(*labels)`, remembered: label values are few, and labels() costs a lock
+        and a validation on every call (a few µs, a dozen times per message)."""
+        key = (id(family), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = family.labels(*labels)
+        return child
 
     def received(self, platform: str) -> None:
-        self.messages_received.labels(platform).inc()
+        self.of(self.messages_received, platform).inc()
 
     def replied(self, platform: str, outcome: ReplyOutcome) -> None:
-        self.replies.labels(platform, outcome).inc()
+        self.of(self.replies, platform, outcome).inc()
 
     def used_tokens(self, input_tokens: int, output_tokens: int) -> None:
-        self.tokens.labels("input").inc(max(0, input_tokens))
-        self.tokens.labels("output").inc(max(0, output_tokens))
+        self.of(self.tokens, "input").inc(max(0, input_tokens))
+        self.of(self.tokens, "output").inc(max(0, output_tokens))
 
     def failover(self, reason: str) -> None:
-        self.model_failovers.labels(reason).inc()
+        self.of(self.model_failovers, reason).inc()
 
     def redis_failed(self, exc: BaseException) -> None:
         """Counts `exc` when Redis caused it (a boundary's one-liner for any failure)."""
@@ -120,7 +131,7 @@ def count_platform_retry_after() -> None:
     active = _measuring.get()
     if active is not None:
         metrics, platform = active
-        metrics.platform_retry_after.labels(platform).inc()
+        metrics.of(metrics.platform_retry_after, platform).inc()
 
 
 class ModelCall:
@@ -136,13 +147,13 @@ class ModelCall:
     def saw(self, event: ModelEvent) -> None:
         if not self._first_token and isinstance(event, TextDelta):
             self._first_token = True
-            self._metrics.model_first_token.labels(self._target).observe(time.monotonic() - self._started)
+            self._metrics.of(self._metrics.model_first_token, self._target).observe(time.monotonic() - self._started)
 
     def done(self, outcome: str) -> None:
         """`ok`, an error kind, or `cancelled` (closed early: /stop, shutdown); later calls are ignored."""
         if not self._done:
             self._done = True
-            self._metrics.model_requests.labels(self._target, outcome).inc()
+            self._metrics.of(self._metrics.model_requests, self._target, outcome).inc()
 
 
 class ReplyClock:
@@ -166,12 +177,12 @@ class ReplyClock:
         """The user can see text of the reply (the first call counts)."""
         if not self._shown:
             self._shown = True
-            self._metrics.reply_first_visible.labels(self._platform).observe(self._since())
+            self._metrics.of(self._metrics.reply_first_visible, self._platform).observe(self._since())
 
     def delivered(self) -> None:
         """The final text is delivered."""
         self.shown()
-        self._metrics.reply_seconds.labels(self._platform).observe(self._since())
+        self._metrics.of(self._metrics.reply_seconds, self._platform).observe(self._since())
 
     def outcome(self, outcome: ReplyOutcome) -> None:
         self._metrics.replied(self._platform, outcome)

@@ -76,7 +76,7 @@ class Readiness:
             problems["redis"] = self._redis_problem
         for platform in self._platforms:
             ready = platform.ready()
-            self._metrics.ready.labels(platform.name).set(1 if ready else 0)
+            self._metrics.of(self._metrics.ready, platform.name).set(1 if ready else 0)
             if not ready:
                 problems[platform.name] = platform.status()
         return problems
@@ -101,5 +101,5 @@ class Readiness:
                 log.warning("Redis is %s: not ready until it answers", problem)
         self._probed = True
         self._redis_problem = problem
-        self._metrics.ready.labels("redis").set(1 if problem is None else 0)
+        self._metrics.of(self._metrics.ready, "redis").set(1 if problem is None else 0)
         self.not_ready()  # the platforms' gauges, between two /readyz requests too

@@ -166,6 +166,24 @@ async def test_json_lines_parse_and_carry_the_correlation_id(gateway: Gateway, p
     assert "sk-test-secret" not in out.getvalue()
 
 
+async def test_one_drain_answering_two_messages_logs_each_with_its_own_id(gateway: Gateway,
+                                                                         platform: MemoryPlatform) -> None:
+    out = io.StringIO()
+    configure("DEBUG", "json", stream=out)
+    try:
+        first, second = inbound("first"), inbound("second")
+        await gateway.handle(first)  # its drain task starts with the first message's id...
+        await gateway.handle(second)  # ...and answers this one too, queued behind it
+        await gateway.join()
+    finally:
+        uninstall()
+    assert platform.final_texts("chat-alice") == ["You said: first", "You said: second"]
+    ends = [json.loads(line) for line in out.getvalue().splitlines()]
+    ends = [line for line in ends if line["logger"] == "core.pipeline.answer" and "ended" in line["message"]]
+    assert [line["cid"] for line in ends] == [correlation_id("memory", first.event_id),
+                                               correlation_id("memory", second.event_id)]
+
+
 async def test_the_innermost_message_names_the_lines_and_tasks_inherit_it() -> None:
     first, second = inbound("one"), inbound("two")
     lines = Lines()
