@@ -3,9 +3,11 @@
 The real gateway (`switchboard run`, Telegram webhook mode, LOG_LEVEL=INFO) against the fake
 Telegram Bot API, the fake model server and a throwaway redis-server. Two phases, counted apart:
 
-1. 200 malformed webhook bodies (not JSON, not an object, not an Update, updates with missing or
-   mistyped fields, updates nobody handles), each with the right secret;
-2. a Redis outage of 6.6 s while a message arrives every 0.2 s, then Redis back and one message
+1. 200 malformed Telegram webhook bodies (not JSON, not an object, not an Update, updates with
+   missing or mistyped fields, updates nobody handles), each with the right secret;
+2. 200 malformed Slack HTTP-events bodies (not JSON, broken forms, events missing their fields,
+   signed and unsigned);
+3. a Redis outage of 6.6 s while a message arrives every 0.2 s, then Redis back and one message
    answered.
 
 `--code DIR` runs the gateway from another checkout (e.g. `git archive main | tar -x -C DIR`) in
@@ -28,6 +30,8 @@ import aiohttp
 
 from bench.procs import Process, free_port, switchboard_argv
 from tests.fakes.model_server import FakeModelServer
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_models import signed_headers
 from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_server import RedisServer
 
@@ -68,6 +72,27 @@ def malformed(n: int) -> list[bytes]:
     return bodies
 
 
+def malformed_slack(n: int, secret: str) -> list[tuple[bytes, dict[str, str]]]:
+    """`n` Slack requests no Slack would send: half signed (they pass the check), half not."""
+    bodies: list[tuple[bytes, str]] = [
+        (b"not json {", "application/json"),
+        (b"", "application/json"),
+        (b'{"type": "event_callback"', "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'{"type": "event_callback"}', "application/json"),
+        (b'{"type": "event_callback", "event": {"type": "message"}}', "application/json"),
+        (b'{"type": "event_callback", "event": {"type": "app_mention", "text": 5}}', "application/json"),
+        (b"payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+        (b'{"type": "block_actions"}', "application/json"),
+        (b'{"type": "url_verification"}', "application/json"),
+    ]
+    out = []
+    for i, (body, kind) in zip(range(n), itertools.cycle(bodies), strict=False):
+        headers = signed_headers(secret, body, content_type=kind) if i % 2 == 0 else {"Content-Type": kind}
+        out.append((body, headers))
+    return out
+
+
 def lines(path: Path) -> int:
     return len(path.read_bytes().splitlines())
 
@@ -79,8 +104,8 @@ def argv_for(code: Path | None) -> list[str]:
     return [sys.executable, "-c", boot, "run"]
 
 
-async def post(session: aiohttp.ClientSession, url: str, body: bytes) -> int:
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+async def post(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+    headers = headers or {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     try:
         async with session.post(url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as resp:
             await resp.read()
@@ -90,7 +115,7 @@ async def post(session: aiohttp.ClientSession, url: str, body: bytes) -> int:
 
 
 async def measure(code: Path | None, workdir: Path) -> dict[str, Any]:
-    async with RedisServer() as redis, FakeTelegram() as tg, FakeModelServer(
+    async with RedisServer() as redis, FakeTelegram() as tg, FakeSlack() as slack, FakeModelServer(
             models=[{"id": "fake-large", "context_length": 128000}]) as model:
         port = free_port()
         env = {
@@ -98,12 +123,18 @@ async def measure(code: Path | None, workdir: Path) -> dict[str, Any]:
             "MODEL_API_KEY": "sk-noise-secret-key", "REDIS_URL": redis.url, "REDIS_PREFIX": "noise:",
             "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE": tg.base_url,
             "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}{PATH}", "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": slack.signing_secret,
+            "SLACK_API_URL": slack.api_url,
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port), "LOG_LEVEL": "INFO",
             "USER_MESSAGES_PER_MINUTE": "0",
         }
         log = workdir / "gateway.log"
         proc = Process(argv_for(code), env, port, log)
-        await proc.start()
+        try:
+            await proc.start()
+        except RuntimeError:
+            print(log.read_text(), file=sys.stderr)
+            raise
         url = f"http://127.0.0.1:{port}{PATH}"
         chats = itertools.count(5000)
         try:
@@ -125,6 +156,12 @@ async def measure(code: Path | None, workdir: Path) -> dict[str, Any]:
                     statuses[status] = statuses.get(status, 0) + 1
                 await asyncio.sleep(SETTLE)  # the harness waits for stragglers; nothing is timed by it
                 after_bodies = lines(log)
+                slack_statuses: dict[int, int] = {}
+                for body, headers in malformed_slack(200, slack.signing_secret):
+                    status = await post(session, f"http://127.0.0.1:{port}/slack/events", body, headers)
+                    slack_statuses[status] = slack_statuses.get(status, 0) + 1
+                await asyncio.sleep(SETTLE)
+                after_slack = lines(log)
 
                 await redis.kill()
                 loop = asyncio.get_running_loop()
@@ -145,8 +182,9 @@ async def measure(code: Path | None, workdir: Path) -> dict[str, Any]:
         finally:
             await proc.stop()
         return {
-            "malformed_bodies": 200, "malformed_lines": after_bodies - start, "malformed_statuses": statuses,
-            "outage_seconds": OUTAGE, "outage_messages": len(sent), "outage_lines": after_outage - after_bodies,
+            "telegram_malformed_bodies": 200, "telegram_lines": after_bodies - start, "telegram_statuses": statuses,
+            "slack_malformed_bodies": 200, "slack_lines": after_slack - after_bodies, "slack_statuses": slack_statuses,
+            "outage_seconds": OUTAGE, "outage_messages": len(sent), "outage_lines": after_outage - after_slack,
             "outage_statuses": outage_statuses, "log": str(log),
         }
 

@@ -16,7 +16,9 @@ from core.logs.redaction import RedactionFilter
 from core.logs.repeats import RepeatFilter
 
 LogFormat = Literal["text", "json"]
-QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event")  # a line per request at INFO
+# A line per request at INFO. bots.slack.bolt is the logger the Slack adapter gives bolt: bolt's own
+# loggers copy its level, and its request check echoes each refused body (we log one line for it).
+QUIET_LIBRARIES = ("httpx", "httpcore", "aiogram.event", "bots.slack.bolt")
 
 
 class TextFormatter(logging.Formatter):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bots.registry import SPECS
 from bots.slack.http_events import EVENTS_PATH
 from bots.telegram.webhook import DEFAULT_PATH
 from core.config import Settings
@@ -164,3 +165,12 @@ def test_the_systemd_unit_runs_the_gateway_unprivileged_and_lets_it_drain() -> N
     assert int(service["TimeoutStopSec"]) > DEFAULTS.drain_seconds
     assert service["RestartPreventExitStatus"] == "2"  # a bad setting: restarting would not fix it
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_env_example_lists_every_setting() -> None:
+    text = (ROOT / ".env.example").read_text()
+    names = [name.upper() for name in Settings.model_fields]
+    for spec in SPECS:
+        prefix = str(spec.settings.model_config.get("env_prefix", ""))
+        names += [(prefix + name).upper() for name in spec.settings.model_fields]
+    assert [name for name in names if f"\n{name}=" not in text and f"# {name}=" not in text] == []
