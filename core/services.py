@@ -15,6 +15,7 @@ from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.llm.suggest import matching_models
 from core.media.transcribe import Transcriber
+from core.metrics import Metrics
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
@@ -39,6 +40,7 @@ class Core:
     settings: Settings
     redis: Redis
     model: FailoverChain
+    metrics: Metrics = field(default_factory=Metrics)  # the gateway's own registry (served at /metrics)
     keys: Keys = field(init=False)
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)

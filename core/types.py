@@ -56,6 +56,7 @@ class Inbound:
     reply_route: Mapping[str, str] = field(default_factory=dict)
     sender: SenderFacts = field(default_factory=SenderFacts)
     attachments: tuple[Attachment, ...] = ()  # photos, voice notes, files: references only
+    received_at: float = 0.0  # wall clock when the gateway took it in (metrics: time to the reply)
 
     def to_json(self) -> str:
         data = asdict(self)

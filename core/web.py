@@ -1,4 +1,5 @@
-"""The gateway's one HTTP server: adapters add routes (webhooks), it adds /healthz."""
+"""The gateway's one HTTP server: adapters add routes (webhooks); it serves /healthz (liveness),
+/readyz (readiness) and /metrics (Prometheus)."""
 
 from __future__ import annotations
 
@@ -7,42 +8,62 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from prometheus_client.aiohttp import make_aiohttp_handler
 
+from core.errors import StartupError
 from core.loop_monitor import LoopLagMonitor
+from core.metrics import Metrics
+from core.readiness import Readiness
 
 log = logging.getLogger(__name__)
 
 
 class WebServer:
-    """Started only when an adapter registered a route; binds HTTP_HOST:HTTP_PORT."""
+    """Binds HTTP_HOST:HTTP_PORT; `switchboard run` always starts it, the terminal chat never."""
 
-    def __init__(self, host: str, port: int, *, lag: LoopLagMonitor | None = None) -> None:
+    def __init__(self, host: str, port: int, *, lag: LoopLagMonitor | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.lag = lag
         self.host = host
         self.port = port
+        self.readiness: Readiness | None = None  # set by the assembly once adapters are known
         self.app = web.Application()
         self.app.router.add_get("/healthz", self._health)
+        self.app.router.add_get("/readyz", self._ready)
+        if metrics is not None:
+            self.app.router.add_get("/metrics", make_aiohttp_handler(metrics.registry))
         self._runner: web.AppRunner | None = None
-        self.routes = 0
 
     def add_post(self, path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
         self.app.router.add_post(path, handler)
-        self.routes += 1
 
     async def _health(self, request: web.Request) -> web.Response:
+        """Liveness: the event loop answers. Never asks Redis or a platform."""
         body: dict[str, Any] = {"ok": True}
         if self.lag is not None:
             window = request.query.get("window", "")  # seconds, e.g. a benchmark's run
             body["loop_lag"] = self.lag.snapshot(float(window) if window.replace(".", "", 1).isdigit() else None)
         return web.json_response(body)
 
+    async def _ready(self, request: web.Request) -> web.Response:
+        """200 while Redis answers and every platform is connected; else 503 naming what is not."""
+        problems = {"gateway": "starting"} if self.readiness is None else self.readiness.not_ready()
+        if problems:
+            return web.json_response({"ready": False, "not_ready": problems}, status=503)
+        return web.json_response({"ready": True})
+
     async def start(self) -> None:
-        if self.routes == 0 or self._runner is not None:
+        if self._runner is not None:
             return
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            raise StartupError(f"cannot listen on HTTP_HOST:HTTP_PORT {self.host}:{self.port} ({exc.strerror or exc}); "
+                               "set HTTP_PORT to a free port") from None
         server: Any = site._server
         if self.port == 0 and server is not None and server.sockets:
             self.port = server.sockets[0].getsockname()[1]  # tests bind port 0

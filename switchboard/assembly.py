@@ -18,6 +18,8 @@ from core.llm.base import ModelInfo
 from core.llm.endpoints import EndpointsFileError
 from core.llm.factory import build_model_client
 from core.llm.gate import check_window, window_warning
+from core.metrics import Metrics
+from core.readiness import Readiness, probe_client
 from core.redis_client import RedisHandle, connect
 from core.services import Core
 from core.web import WebServer
@@ -79,22 +81,31 @@ async def _redis(settings: Settings, given: Redis | None) -> RedisHandle:
         raise StartupError(str(exc)) from None
 
 
+def _readiness(handle: RedisHandle, adapters: Sequence[Adapter], metrics: Metrics) -> Readiness:
+    if handle.url:  # a connection of its own: a busy pool never makes the gateway look down
+        return Readiness(probe_client(handle.url), adapters, metrics, owned=True)
+    return Readiness(handle.client, adapters, metrics)
+
+
 @asynccontextmanager
 async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
-                    redis: Redis | None = None) -> AsyncIterator[Running]:
+                    redis: Redis | None = None, serve_http: bool = True) -> AsyncIterator[Running]:
     """Everything started in order; on leaving, shut down in reverse (intake, grace, connections).
 
+    `serve_http=False` (the terminal chat): no HTTP server, no readiness probe.
     Raises StartupError (one line for the operator) when something cannot start.
     """
     handle = await _redis(settings, redis)
     try:
+        metrics = Metrics()  # one registry per gateway: tests never share counts
         try:
-            model = build_model_client(settings, handle.client, settings.redis_prefix)
+            model = build_model_client(settings, handle.client, settings.redis_prefix, metrics=metrics)
         except EndpointsFileError as exc:
             raise StartupError(str(exc)) from None
-        core = Core(settings=settings, redis=handle.client, model=model)
+        core = Core(settings=settings, redis=handle.client, model=model, metrics=metrics)
         gateway = Gateway(core)
-        web = WebServer(settings.http_host, settings.http_port)
+        web = WebServer(settings.http_host, settings.http_port, metrics=metrics)
+        readiness: Readiness | None = None
         try:
             await check_default_model(core)
             await check_fallbacks(core)
@@ -102,12 +113,18 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
                 core.bind(adapter)
             await start_all(adapters, gateway, web)
             try:
-                await web.start()
+                if serve_http:
+                    readiness = _readiness(handle, adapters, metrics)
+                    await readiness.start()
+                    web.readiness = readiness
+                    await web.start()
                 gateway.start()
                 yield Running(settings, core, gateway, web, adapters, handle.where)
             finally:
                 await shut_down(adapters, gateway, settings.drain_seconds)
                 await web.stop()
+                if readiness is not None:
+                    await readiness.stop()
         finally:
             await gateway.close()
             await model.aclose()

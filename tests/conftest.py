@@ -72,6 +72,8 @@ def make_settings(redis_url: str, prefix: str, model_server: FakeModelServer) ->
             "model_base_url": model_server.base_url,
             "model_name": "fake-large",
             "model_api_key": "sk-test-secret",
+            "http_host": "127.0.0.1",  # every assembled gateway serves HTTP: a free local port each
+            "http_port": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -103,6 +103,10 @@ class DiscordAdapter:
         if logged_in:
             await self._wait_ready()
 
+    def ready(self) -> bool:
+        accepting = self._intake is not None and self._intake.accepting
+        return accepting and self.client.is_ready() and not self.client.is_closed() and not self._failed
+
     def status(self) -> str:
         if self.client.is_ready() and not self._failed and not self.client.is_closed():
             return self._connected() + self._hint

@@ -146,6 +146,11 @@ class SlackAdapter:
     def status(self) -> str:
         return self._state
 
+    def ready(self) -> bool:
+        if not self._intake_open or self._intake is None:
+            return False
+        return self._socket is None or self._socket.connected()  # HTTP events: ready once started
+
     async def stop_intake(self) -> None:
         self._intake_open = False  # HTTP events now get 503: Slack re-sends them
         if self._connecting is not None and not self._connecting.done():

@@ -26,7 +26,13 @@ class EventsEndpoint:
     async def handle(self, request: web.Request) -> web.Response:
         if not self._accepting():  # shutting down: Slack re-sends it, to whichever replica is up
             return web.Response(status=503, text="Service Unavailable")
-        response = await self._app.async_dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # bolt reads the body before it checks the signature: what it cannot read is the sender's fault
+            log.warning("Slack request from %s refused: its body is not a JSON object or a form", request.remote)
+            return web.Response(status=400, text="Bad Request")
+        response = await self._app.async_dispatch(bolt_request)
         if response.status == 401:
             log.warning("Slack request from %s refused: bad signature or stale timestamp", request.remote)
         return await to_aiohttp_response(response)

@@ -30,6 +30,12 @@ class SocketConnection:
         self._handler.client.wss_uri = url  # the URL just issued, instead of asking for another
         await self._handler.connect_async()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
 
+    def connected(self) -> bool:
+        """The WebSocket is open (slack_sdk reconnects a dropped one by itself)."""
+        client = self._handler.client if self._handler is not None else None
+        session = getattr(client, "current_session", None)
+        return client is not None and not client.closed and session is not None and not session.closed
+
     async def close(self) -> None:
         if self._handler is not None:
             await self._handler.close_async()  # type: ignore[no-untyped-call]

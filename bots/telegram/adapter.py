@@ -26,6 +26,7 @@ from bots.telegram.formatting import MAX_TEXT
 from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
+from bots.telegram.polling_health import PollingHealth
 from bots.telegram.rich import RichSwitch
 from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
@@ -74,6 +75,9 @@ class TelegramAdapter:
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
         self._album_wait = album_wait  # seconds without a new item before an album is answered
         self._accepting = True
+        self._connected = False  # the set-up calls went through; polling is watched by _polling
+        self._polling = PollingHealth()
+        self.bot.session.middleware(self._polling)
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
         self._state = "not started"
@@ -116,6 +120,9 @@ class TelegramAdapter:
 
     def status(self) -> str:
         return self._state
+
+    def ready(self) -> bool:
+        return self._connected and self._accepting and not self._polling.failing
 
     async def stop_intake(self) -> None:
         self._accepting = False  # webhook deliveries now get 503: Telegram re-sends them later
@@ -167,6 +174,7 @@ class TelegramAdapter:
         else:
             await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
             self._state = f"polling as @{me.username}"
+        self._connected = True
 
     async def _run(self, ready: bool) -> None:
         """Polls until stopped; any failure is retried with backoff, never given up on."""
@@ -185,6 +193,7 @@ class TelegramAdapter:
                     handle_signals=False, close_bot_session=False)
                 return  # stop_polling() was called
             except Exception as exc:  # outermost boundary of the connection task: it must not die
+                self._connected = False
                 self._state = f"reconnecting ({type(exc).__name__}: {exc})"
                 log.warning("Telegram connection failed (%s); retrying in %.1f s",
                             exc, backoff.next_delay)

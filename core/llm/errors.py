@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from enum import StrEnum
+
+from core.logs.redaction import redact
 
 
 class ModelErrorKind(StrEnum):
@@ -29,17 +29,6 @@ RETRYABLE = {
     ModelErrorKind.TRUNCATED,
     ModelErrorKind.PROTOCOL,  # a garbled chunk is usually a one-off; a second try costs little
 }
-
-# Key shapes worth masking even when we do not know the key (an error body may echo one).
-_KEY_SHAPES = re.compile(r"\b(sk-(?:ant-|or-|proj-)?)[A-Za-z0-9_\-]{6,}|\b(Bearer\s+)\S{6,}")
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask the given secrets and anything shaped like an API key."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return _KEY_SHAPES.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
 
 
 def _seconds(value: float) -> str:

@@ -20,6 +20,7 @@ from core.llm.failover import FailoverChain
 from core.llm.health import TargetHealth
 from core.llm.retry import RetryPolicy
 from core.llm.route import Endpoint, EndpointClient, Route
+from core.metrics import Metrics
 
 DEFAULT_CATALOG_TTL = 600
 MAX_MODEL_CONNECTIONS = 10_000
@@ -91,6 +92,7 @@ def build_chain(
     idle_timeout: float,
     catalog_ttl: int = DEFAULT_CATALOG_TTL,
     min_window: int = 0,
+    metrics: Metrics | None = None,
 ) -> FailoverChain:
     """Routes: the requested model on `primary`, then `primary.models` (the same-endpoint
     fallbacks), then each model of each extra endpoint, in order. Targets whose window is known
@@ -112,10 +114,12 @@ def build_chain(
         first_token_timeout=first_token_timeout,
         idle_timeout=idle_timeout,
         min_window=min_window,
+        metrics=metrics,
     )
 
 
-def build_model_client(settings: Settings, redis: Redis, prefix: str) -> FailoverChain:
+def build_model_client(settings: Settings, redis: Redis, prefix: str, *,
+                       metrics: Metrics | None = None) -> FailoverChain:
     """The primary endpoint and model, MODEL_FALLBACKS on it, then the endpoints.toml targets.
 
     Raises EndpointsFileError (a one-line reason) when endpoints.toml is malformed.
@@ -140,4 +144,5 @@ def build_model_client(settings: Settings, redis: Redis, prefix: str) -> Failove
         idle_timeout=settings.model_idle_timeout,
         catalog_ttl=settings.model_catalog_ttl,
         min_window=settings.min_context_tokens,
+        metrics=metrics,
     )

@@ -20,6 +20,7 @@ from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.health import Health, TargetHealth
 from core.llm.retry import RetryPolicy
 from core.llm.route import Route, Target
+from core.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class FailoverChain:
         first_token_timeout: float,
         idle_timeout: float,
         min_window: int = 0,
+        metrics: Metrics | None = None,
     ) -> None:
         if not routes:
             raise ValueError("a failover chain needs at least one route")
@@ -68,6 +70,7 @@ class FailoverChain:
         self._first_token = first_token_timeout
         self._idle = idle_timeout
         self._min_window = min_window  # MIN_CONTEXT_TOKENS: a target known to be smaller is never used
+        self._metrics = metrics or Metrics()
 
     @property
     def catalog(self) -> Catalog:
@@ -107,15 +110,22 @@ class FailoverChain:
             if verdict.state is Health.COOLING:
                 log.info("skipping %s: cooling down for %.1f s", target.label, verdict.remaining)
                 tally.waits.append((target, verdict.remaining, verdict.kind))
+                if target is not targets[-1]:
+                    self._metrics.failover("cooling_down")
                 continue
             attempts = 1 if verdict.state is Health.TRIAL else self._policy.attempts
             for attempt in range(attempts):
+                call = self._metrics.model_call(f"{target.endpoint.name}/{target.model}")
+                log.debug("asking %s", target.label)
                 try:
                     async with closing(self._open(target, request)) as events:
                         async for event in events:
+                            call.saw(event)
                             shown = shown or isinstance(event, TextDelta)
                             yield event
+                    call.done("ok")
                 except ModelError as err:
+                    call.done(err.kind.value)
                     err.target, err.model = target.endpoint.label, target.model
                     log.warning(err.log_line())
                     if shown:
@@ -124,9 +134,13 @@ class FailoverChain:
                     last = target is targets[-1]
                     wait = await self._settle(target, err, attempt, attempts, tally, last=last)
                     if wait is None:
+                        if not last:
+                            self._metrics.failover(err.kind.value)
                         break
                     await asyncio.sleep(wait)
                     continue
+                finally:
+                    call.done("cancelled")  # closed early (/stop, shutdown); no-op once recorded
                 if verdict.state is Health.TRIAL:
                     log.info("%s answered its trial request: back in service", target.label)
                     await self._health.recovered(target.key)

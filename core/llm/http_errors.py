@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 import httpx
 
-from core.llm.errors import ModelError, ModelErrorKind, redact
+from core.llm.errors import ModelError, ModelErrorKind
+from core.logs.redaction import redact
 
 _CONTEXT_MARKERS = (
     "context_length_exceeded",

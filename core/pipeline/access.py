@@ -16,5 +16,6 @@ async def access(inbound: Inbound, core: Core) -> Inbound | None:
     if core.binding(inbound).is_allowed(inbound):
         return inbound
     log.info("refused %s user %s in chat %s", inbound.platform, inbound.user_id, inbound.chat_id)
+    core.metrics.replied(inbound.platform, "refused")
     await core.outlet_for(inbound).notice(REFUSAL)
     return None

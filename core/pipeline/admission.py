@@ -15,7 +15,9 @@ async def admission(inbound: Inbound, core: Core) -> Inbound | None:
     if not verdict.first_time:
         log.info("duplicate event %s:%s ignored", inbound.platform, inbound.event_id)
         return None
+    core.metrics.received(inbound.platform)
     if verdict.wait_seconds:
+        core.metrics.replied(inbound.platform, "refused")
         await core.outlet_for(inbound).notice(f"Too many messages. Try again in {verdict.wait_seconds} s.")
         return None
     return inbound

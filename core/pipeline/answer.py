@@ -43,16 +43,19 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
                                    limits.min_edit_interval)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
+    clock = core.metrics.clock(inbound.platform, inbound.received_at)
     model = ctx.model_choice or settings.model_name
     outlet = binding.outlet_for(inbound, pacer, facts=AnswerFacts(model=model, first=not ctx.history))
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
+        clock.outcome("error")
         return None
     known = await core.model_window(model)
     window = known or settings.min_context_tokens  # unknown: assume the minimum the gate lets through
     refusal = check_window(ModelInfo(model, window), settings.min_context_tokens)
     if refusal:
         await outlet.notice(f"{refusal} Pick another with /model.")
+        clock.outcome("refused")
         return None
     if inbound.attachments:
         await outlet.typing()  # downloads and transcription take a moment
@@ -60,6 +63,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         said = await read_input(inbound, core, model)
     except MediaRefusal as refused:
         await outlet.notice(refused.line)
+        clock.outcome("refused")
         return None
     user_tokens = estimate_tokens(said.prompt) + IMAGE_TOKENS * len(said.images)
     prompt = Prompt(model, settings.system_prompt, ctx.history, said.prompt, user_tokens,
@@ -67,6 +71,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     fitted = prompt.fit(window)
     if fitted is None:
         await outlet.notice(prompt.too_long(known))
+        clock.outcome("refused")
         return None
     if fitted.dropped:
         log.debug("conversation %s: %d old turns left out to fit %d tokens", conv, fitted.dropped, window)
@@ -75,11 +80,13 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         events = explain_image_refusals(events, core, model)
 
     started = time.time()
-    with core.interrupts.watch(conv, ctx.marks) as watch:
+    with core.interrupts.watch(conv, ctx.marks) as watch, clock.streaming():
         preface = (expired_note(settings.session_ttl) if ctx.expired else "") + quoted(said.heard)
         stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
-                             preface=preface)
+                             preface=preface, clock=clock)
         outcome = await stream.run(events)
+    clock.outcome(outcome.label())
+    log.debug("reply in %s ended: %s, %d characters", conv, outcome.label(), len(outcome.text))
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)
     if not outcome.text.strip():
@@ -88,6 +95,9 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         Turn("user", said.remembered, started, estimate_tokens(said.remembered)),  # words and markers, no bytes
         Turn("assistant", outcome.text, time.time(), estimate_tokens(outcome.text)),
     )
+    input_tokens = outcome.input_tokens or fitted.prompt_tokens
+    output_tokens = outcome.output_tokens or turns[1].tokens
+    core.metrics.used_tokens(input_tokens, output_tokens)
     return Exchange(
         history_key=core.keys.history(conv),
         stop_key=core.keys.stop(conv),
@@ -95,7 +105,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         reset_mark=ctx.marks.resets,  # a /reset since then means this exchange is forgotten
         history_ttl=settings.session_ttl,
         max_turns=settings.max_history_turns,
-        input_tokens=outcome.input_tokens or fitted.prompt_tokens,
-        output_tokens=outcome.output_tokens or turns[1].tokens,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
         turns=tuple(t.to_json() for t in turns),
     )

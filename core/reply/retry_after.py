@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
+from core.metrics import count_platform_retry_after
 from core.outlet import PlatformRetryAfter
 from core.store.pacing import ChatPacer
 
@@ -23,6 +24,8 @@ async def attempt(pacer: ChatPacer, call: Call) -> bool:
         await call()
         return True
     except PlatformRetryAfter as exc:
+        if exc.asked:
+            count_platform_retry_after()
         log.info("platform asked to retry after %.1f s; merging text into the next update", exc.seconds)
         await pacer.pause(exc.seconds)
         return False
@@ -63,7 +66,7 @@ class NetworkFailures:
             raise exc
         delay = min(2.0**self._count, 30.0)
         log.warning("%s call failed (%s); retrying in %.0f s", self._platform, exc, delay)
-        raise PlatformRetryAfter(delay) from None
+        raise PlatformRetryAfter(delay, asked=False) from None
 
     def succeeded(self) -> None:
         self._count = 0

@@ -7,9 +7,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
 from core.llm.errors import ModelError
+from core.metrics import ReplyClock
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
 from core.types import Choice
@@ -34,6 +36,14 @@ class ReplyOutcome:
     stopped: bool = False
     error: ModelError | None = None
 
+    def label(self) -> Literal["ok", "error", "stopped"]:
+        """The outcome as metrics count it."""
+        if self.error is not None:
+            return "error"
+        if self.stopped:
+            return "stopped"
+        return "ok" if self.text.strip() else "error"  # an empty answer is the model's failure
+
 
 class ReplyStream:
     """Consumes deltas as fast as they come; shows them no faster than the outlet's budget.
@@ -51,8 +61,10 @@ class ReplyStream:
         typing_every: float = TYPING_EVERY,
         pacer: ChatPacer | None = None,
         preface: str = "",
+        clock: ReplyClock | None = None,
     ) -> None:
         self._preface = preface  # shown above the answer and kept through restarts (a transcript)
+        self._clock = clock  # metrics: when text first showed, when the final text was delivered
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
         self._outlet = outlet
@@ -130,6 +142,8 @@ class ReplyStream:
             text = self._text()
             await self._outlet.show(text)
             shown = text
+            if self._clock:
+                self._clock.shown()
 
     async def _should_stop(self) -> bool:
         if self._stop_signal.is_set():
@@ -141,6 +155,11 @@ class ReplyStream:
         self._polled_at = now
         return await self._stop_requested()
 
+    async def _finish(self, text: str) -> None:
+        await self._outlet.finish(text)
+        if self._clock:
+            self._clock.delivered()
+
     async def _conclude(self, producer: asyncio.Task[None]) -> ReplyOutcome:
         outcome = self._outcome
         error = None if producer.cancelled() else producer.exception()
@@ -150,20 +169,20 @@ class ReplyStream:
             outcome.error = error
             if body.strip() or self._preface:
                 shown = self._text() if body.strip() else self._preface.rstrip()
-                await self._outlet.finish(shown + f"\n\n⚠️ {error.user_message()}")
+                await self._finish(shown + f"\n\n⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome
         if error is not None:
             raise error
         if outcome.stopped:
-            await self._outlet.finish((self._text() or "") + STOPPED_MARK)
+            await self._finish((self._text() or "") + STOPPED_MARK)
             return outcome
         if not body.strip():
             await self._outlet.notice("The model returned an empty answer. Please try again.")
             return outcome
         limited = outcome.finish_reason == "length"
-        await self._outlet.finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
+        await self._finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))
         if limited:
             await self._outlet.notice(CONTINUE_OFFER, [CONTINUE])
         return outcome

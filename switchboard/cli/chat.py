@@ -14,7 +14,7 @@ from switchboard.cli.common import need_model, run_until_done, setup_logging
 
 async def talk(settings: Settings, user: str) -> None:
     adapter = ConsoleAdapter(user)
-    async with assembled(settings, [adapter]) as running:
+    async with assembled(settings, [adapter], serve_http=False) as running:
         await adapter.chat(running.gateway)
 
 
@@ -26,5 +26,5 @@ def start_chat(settings: Settings, user: str) -> None:
 def chat(user: Annotated[str, typer.Option("--user", "-u", help="Whose memory to use.")] = "console") -> None:
     """Talk to the model from this terminal (stdin may be a pipe)."""
     settings = load_or_exit()
-    setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    setup_logging(settings, level="WARNING" if settings.log_level == "INFO" else settings.log_level)
     start_chat(need_model(settings), user)

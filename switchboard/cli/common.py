@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,13 +12,14 @@ import typer
 
 from core.config import Settings, load_or_exit
 from core.errors import StartupError
+from core.logs.redaction import secret_values
+from core.logs.setup import configure
 from switchboard.wizard import Answers
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "httpcore", "aiogram.event"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def setup_logging(settings: Settings, *, level: str | None = None) -> None:
+    """LOG_LEVEL (or `level`) and LOG_FORMAT, with the core settings' secrets masked in every line."""
+    configure(level or settings.log_level, settings.log_format, secret_values(settings))
 
 
 def need_model(settings: Settings) -> Settings:

@@ -11,6 +11,8 @@ import typer
 
 from bots.registry import SPECS, Configured, configured, incomplete
 from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_exit
+from core.logs.redaction import secret_values
+from core.logs.setup import flush_repeats_forever, mask_also
 from core.loop_monitor import LoopLagMonitor
 from switchboard.assembly import Running, assembled
 from switchboard.cli.chat import start_chat
@@ -24,14 +26,14 @@ def _status_table(running: Running) -> None:
     for adapter in running.adapters:
         typer.echo(f"{adapter.name:<10} {adapter.status()}")
     typer.echo(f"{'redis':<10} {running.redis_where}")
-    if running.web.routes:
-        typer.echo(f"{'http':<10} listening on {running.web.host}:{running.web.port}")
+    typer.echo(f"{'http':<10} listening on {running.web.host}:{running.web.port} (/healthz /readyz /metrics)")
 
 
 async def serve(settings: Settings, platforms: list[Configured]) -> None:
     """Serve until SIGTERM / Ctrl-C, then shut down cleanly (see switchboard/lifecycle.py)."""
     lag = LoopLagMonitor()
     lag.start()
+    repeats = asyncio.create_task(flush_repeats_forever(), name="log repeat counts")
     try:
         async with assembled(settings, [p.build() for p in platforms]) as running:
             running.web.lag = lag
@@ -47,19 +49,21 @@ async def serve(settings: Settings, platforms: list[Configured]) -> None:
                 loop.add_signal_handler(sig, stop.set)
             await stop.wait()
     finally:
+        repeats.cancel()
         await lag.stop()
 
 
 def run() -> None:
     """Start every platform whose credentials are set."""
     settings = load_or_exit()
-    setup_logging(settings.log_level)
     settings = need_model(settings)
+    setup_logging(settings)
     try:
         platforms = configured()
         half = incomplete()
     except SettingsError as exc:
         exit_on_bad_setting(exc)
+    mask_also(secret_values(*(p.settings for p in platforms)))
     if half:
         typer.echo(f"switchboard: {half[0]} (see {README_PLATFORMS}).", err=True)
         raise typer.Exit(2)

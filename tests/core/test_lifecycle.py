@@ -48,6 +48,9 @@ class RecordingAdapter:
     def status(self) -> str:
         return "recording"
 
+    def ready(self) -> bool:
+        return True
+
     def limits_for(self, inbound: Inbound) -> Limits:
         return self.platform.limits_for(inbound)
 

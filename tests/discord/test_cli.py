@@ -31,7 +31,7 @@ def env(fake: FakeDiscord, model_server: FakeModelServer, redis_url: str, prefix
     base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     base.update(MODEL_BASE_URL=model_server.base_url, MODEL_NAME="fake-large", REDIS_URL=redis_url,
                 REDIS_PREFIX=prefix, DISCORD_BOT_TOKEN=fake.token, DISCORD_API_BASE=fake.base_url,
-                DISCORD_GATEWAY_URL=fake.gateway_url)
+                DISCORD_GATEWAY_URL=fake.gateway_url, HTTP_HOST="127.0.0.1", HTTP_PORT="0")
     return base
 
 

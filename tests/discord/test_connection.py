@@ -27,8 +27,12 @@ async def test_discord_down_at_start_is_retried_in_the_background(start_bot: Sta
     fake.fail("GET /users/@me", 503, 0, "upstream connect error")
     bot = await start_bot(adapter={"retry_delay": 0.05})
     assert bot.adapter.status().startswith("connecting (Discord unreachable")
+    assert not bot.adapter.ready()  # /readyz names Discord meanwhile
     await fake.wait_for(lambda: fake.gateway.connected, what="a gateway session after the retry")
     fake.user_message("are you there?", mention=True)
     await bot.channel_says(fake.channel_id, "You said: are you there?")
     await bot.adapter.client.wait_until_ready()
     assert bot.adapter.status().startswith("gateway as switchboard")
+    assert bot.adapter.ready()
+    await bot.adapter.stop_intake()
+    assert not bot.adapter.ready()  # shutting down: no longer a replica to send work to

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.llm.errors import ModelError, ModelErrorKind, redact
+from core.llm.errors import ModelError, ModelErrorKind
 from core.llm.http_errors import classify_message, window_from_error
+from core.logs.redaction import redact
 
 K = ModelErrorKind
 

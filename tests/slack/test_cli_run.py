@@ -24,7 +24,7 @@ async def test_switchboard_run_serves_slack_and_stops_on_sigterm(
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(SLACK_BOT_TOKEN=fake.bot_token, SLACK_APP_TOKEN=fake.app_token, SLACK_API_URL=fake.api_url,
                MODEL_BASE_URL=model_server.base_url, MODEL_NAME="fake-large", REDIS_URL=redis_url,
-               REDIS_PREFIX=prefix)
+               REDIS_PREFIX=prefix, HTTP_HOST="127.0.0.1", HTTP_PORT="0")
     proc = await asyncio.create_subprocess_exec(
         SWITCHBOARD, "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

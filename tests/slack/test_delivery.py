@@ -62,6 +62,13 @@ async def test_reconnects_after_the_connection_drops(start_bot: StartBot) -> Non
     await bot.thread_shows(ALICE_DM, None, "You said: after the drop")
 
 
+async def test_ready_while_the_socket_is_open_and_intake_runs(start_bot: StartBot) -> None:
+    bot = await start_bot()
+    assert bot.adapter.ready()
+    await bot.adapter.stop_intake()  # closes the socket: /readyz names Slack from now on
+    assert not bot.adapter.ready()
+
+
 async def test_disconnect_message_moves_to_a_new_connection(start_bot: StartBot) -> None:
     bot = await start_bot()
     await bot.fake.send_disconnect("refresh_requested")

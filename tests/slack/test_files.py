@@ -74,5 +74,6 @@ async def test_without_files_read_the_user_is_asked_again_and_the_log_says_why(
     bot.fake.files_scope = False
     event = await bot.fake.mention("look", files=[bot.fake.file_object("chart.png", "image/png", png())])
     await bot.thread_shows(GENERAL, event["ts"], "I could not download chart.png from Slack. Please send it again.")
-    (line,) = [r.getMessage() for r in caplog.records if "could not download" in r.getMessage()]
+    (line,) = [r.getMessage() for r in caplog.records
+               if r.name == "core.pipeline.attachments" and "could not download" in r.getMessage()]
     assert "files:read" in line and bot.fake.bot_token not in caplog.text

@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 
 from tests.fakes.slack_events import GENERAL
 from tests.fakes.slack_models import signed_headers
@@ -15,6 +16,7 @@ from tests.slack.conftest import Running, StartBot
 async def _http_bot(start_bot: StartBot) -> Running:
     bot = await start_bot(slack_app_token="", slack_signing_secret="test-signing-secret")
     assert bot.adapter.http_mode and bot.adapter.status().startswith("HTTP events at /slack/events")
+    assert bot.adapter.ready()
     return bot
 
 
@@ -53,3 +55,14 @@ async def test_url_verification_and_signed_slash_command(start_bot: StartBot) ->
     assert (await _post(bot.events_url, form, headers))[0] == 200
     await bot.fake.wait_for(lambda: bot.fake.responses, what="the command's answer")
     assert bot.fake.responses[0][1]["text"] == "Model switched to fake-other."
+
+
+async def test_a_body_that_is_not_json_gets_400_and_one_line(start_bot: StartBot,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    bot = await _http_bot(start_bot)
+    bodies = (b"not json", b"{\"type\": \"event_callback\"", b"[1, 2, 3]")  # bolt parses before the signature
+    for body in bodies:
+        assert (await _post(bot.events_url, body, signed_headers(bot.fake.signing_secret, body)))[0] == 400
+    assert [r.getMessage() for r in caplog.records if r.name == "bots.slack.http_events"] == [
+        "Slack request from 127.0.0.1 refused: its body is not a JSON object or a form"] * len(bodies)
+    assert not [r for r in caplog.records if r.exc_info]

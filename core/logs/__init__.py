@@ -1,0 +1,1 @@
+"""Logging: text or JSON lines, a correlation id per message, repeats counted, secrets masked."""
