@@ -22,6 +22,9 @@ _._http_url
 _._ws_url
 _._redis_url
 _._upper
+_enter  # prompt_toolkit key bindings (bots/console/terminal.py)
+_interrupt
+_leave
 
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget

@@ -14,6 +14,7 @@ from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.outlet import Outlet, PlatformBinding
+from core.reply.relay import Relay
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
@@ -45,6 +46,7 @@ class Core:
     queue: ConversationQueue = field(init=False)
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
+    relay: Relay = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,7 @@ class Core:
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
+        self.relay = Relay(r, self.keys)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
 
     def bind(self, platform: PlatformBinding) -> None:

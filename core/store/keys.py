@@ -44,3 +44,7 @@ class Keys:
 
     def pace(self, platform: str, chat_id: str) -> str:
         return f"{self.prefix}pace:{platform}:{chat_id}"
+
+    def relay(self, route: str) -> str:
+        """Replies on their way to the terminal that asked (core/reply/relay.py)."""
+        return f"{self.prefix}relay:{route}"

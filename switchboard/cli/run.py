@@ -9,6 +9,7 @@ import sys
 
 import typer
 
+from bots.console import ConsoleAdapter
 from bots.registry import SPECS, Configured, configured, incomplete
 from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_exit
 from core.loop_monitor import LoopLagMonitor
@@ -22,7 +23,8 @@ README_PLATFORMS = "README.md#platforms"
 def _status_table(running: Running) -> None:
     typer.echo(f"{'platform':<10} status")
     for adapter in running.adapters:
-        typer.echo(f"{adapter.name:<10} {adapter.status()}")
+        if adapter.status():  # the terminal relay has none: it only answers `switchboard chat` elsewhere
+            typer.echo(f"{adapter.name:<10} {adapter.status()}")
     typer.echo(f"{'redis':<10} {running.redis_where}")
     if running.web.routes:
         typer.echo(f"{'http':<10} listening on {running.web.host}:{running.web.port}")
@@ -33,7 +35,9 @@ async def serve(settings: Settings, platforms: list[Configured]) -> None:
     lag = LoopLagMonitor()
     lag.start()
     try:
-        async with assembled(settings, [p.build() for p in platforms]) as running:
+        # The console binding answers terminal chats whose conversation this process takes over.
+        adapters = [*(p.build() for p in platforms), ConsoleAdapter("", terminal=False)]
+        async with assembled(settings, adapters) as running:
             running.web.lag = lag
             # Everything loaded so far lives as long as the process: keep the collector from
             # re-scanning it (full collections of it showed up as 100+ ms event-loop stalls).
