@@ -121,7 +121,7 @@ def _start(data_dir: Path, sock: Path) -> None:
     if done.returncode != 0 or not _answers(sock, wait=START_TIMEOUT):
         why = _log_tail(data_dir) or done.stderr.strip() or "no reason given"
         raise EmbeddedRedisError(f"the embedded Redis did not start ({why}; see {data_dir / 'redis.log'})")
-    log.info("embedded Redis started, data in %s", data_dir)
+    log.debug("embedded Redis started, data in %s", data_dir)
 
 
 def _wait_gone(path: Path) -> None:
@@ -172,7 +172,7 @@ class EmbeddedRedis:
                 if not others:
                     probe.shutdown()  # saves, then ends the connection
                     _wait_gone(self.data_dir / "redis.pid")
-                    log.info("embedded Redis stopped, data in %s", self.data_dir)
+                    log.debug("embedded Redis stopped, data in %s", self.data_dir)
             except (RedisConnectionError, OSError):
                 pass  # already gone
             finally:

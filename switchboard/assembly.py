@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from bots.base import Adapter
 from core.config import Settings
-from core.errors import StartupError
+from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.llm.base import ModelInfo
 from core.llm.endpoints import EndpointsFileError
@@ -91,7 +91,7 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
         try:
             model = build_model_client(settings, handle.client, settings.redis_prefix)
         except EndpointsFileError as exc:
-            raise StartupError(str(exc)) from None
+            raise BadSetting(str(exc)) from None
         core = Core(settings=settings, redis=handle.client, model=model)
         gateway = Gateway(core)
         web = WebServer(settings.http_host, settings.http_port)

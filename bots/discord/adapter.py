@@ -19,7 +19,7 @@ from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOrigina
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
 from bots.discord.settings import DiscordSettings
 from bots.discord.webhook import InteractionWebhook
-from core.errors import StartupError
+from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
@@ -123,7 +123,7 @@ class DiscordAdapter:
             return True
         except discord.LoginFailure:
             await self.client.close()
-            raise StartupError(f"Discord {TOKEN_REFUSED}") from None
+            raise BadSetting(f"Discord {TOKEN_REFUSED}") from None
         except NETWORK_ERRORS as exc:
             await self._drop_session()
             self._state = f"connecting (Discord unreachable: {exc})"

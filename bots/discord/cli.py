@@ -4,7 +4,8 @@ the invite link. Registering is deliberate: a start never touches Discord's comm
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from bots.discord.settings import DiscordSettings
 
 SCOPES = ("bot", "applications.commands")
+T = TypeVar("T")
 
 
 async def sync_commands(settings: DiscordSettings, guild_id: str = "") -> list[str]:
@@ -72,35 +74,49 @@ def _settings() -> DiscordSettings:
     return settings
 
 
+def _run_or_exit(call: Coroutine[Any, Any, T], refused: str) -> T:
+    """Runs a REST call to Discord; what can go wrong is one line and a non-zero exit, never a traceback:
+    a rejected token (2, a bad setting), no network or Discord refusing (1)."""
+    import aiohttp
+    import discord
+
+    try:
+        return asyncio.run(call)
+    except discord.LoginFailure:
+        typer.echo("switchboard: Discord rejected DISCORD_BOT_TOKEN; copy it again from the Developer Portal "
+                   "(your application → Bot → Reset Token).", err=True)
+        raise typer.Exit(2) from None
+    except discord.HTTPException as exc:
+        typer.echo(f"switchboard: Discord {refused}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        typer.echo(f"switchboard: cannot reach Discord ({exc or type(exc).__name__}); check the network "
+                   "(and DISCORD_API_BASE if set).", err=True)
+        raise typer.Exit(1) from None
+
+
 def register_cli(app: typer.Typer) -> None:
     """Adds the `discord` command group to the `switchboard` command."""
     group = typer.Typer(no_args_is_help=True, help="Discord: register slash commands, print the invite link.")
 
     @group.command()
     def sync(
-        guild: Annotated[str, typer.Option(help="Server id; default DISCORD_GUILD_ID (empty: global).")] = "",
-        everywhere: Annotated[bool, typer.Option("--global", help="Register globally even if DISCORD_GUILD_ID is set.")]
+        guild: Annotated[str, typer.Option(metavar="ID", help="Server id; default DISCORD_GUILD_ID (empty: global).")]
+        = "",
+        everywhere: Annotated[bool, typer.Option("--global",
+                                                 help="Register globally even if DISCORD_GUILD_ID is set.")]
         = False,
     ) -> None:
         """Register /ask /model /reset /usage /help /stop with Discord."""
-        import discord
-
         settings = _settings()
         target = "" if everywhere else (guild or settings.guild_id)
-        try:
-            names = asyncio.run(sync_commands(settings, target))
-        except discord.LoginFailure:
-            typer.echo("switchboard: Discord rejected DISCORD_BOT_TOKEN.", err=True)
-            raise typer.Exit(1) from None
-        except discord.HTTPException as exc:
-            typer.echo(f"switchboard: Discord refused the commands: {exc}", err=True)
-            raise typer.Exit(1) from None
+        names = _run_or_exit(sync_commands(settings, target), "refused the commands")
         where = f"server {target} (available now)" if target else "every server (may take a while to appear)"
         typer.echo(f"Registered {', '.join('/' + n for n in names)} for {where}.")
 
     @group.command()
     def invite() -> None:
         """Print the link that adds the bot to a server, with the scopes and permissions it needs."""
-        typer.echo(asyncio.run(invite_url(_settings())))
+        typer.echo(_run_or_exit(invite_url(_settings()), "refused to say who the bot is"))
 
     app.add_typer(group, name="discord")

@@ -20,7 +20,7 @@ from bots.slack.outlet import OutletFactory
 from bots.slack.settings import SlackSettings
 from bots.slack.socket_mode import SocketConnection
 from bots.slack.target import PLATFORM
-from core.errors import StartupError
+from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.store.pacing import ChatPacer
@@ -121,7 +121,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             code = error_code(exc)
             if code in _AUTH_ERRORS:
-                raise StartupError(f"Slack rejected {setting} ({code}); copy it again from your app's "
+                raise BadSetting(f"Slack rejected {setting} ({code}); copy it again from your app's "
                                    "settings at api.slack.com/apps.") from None
             raise StartupError(f"Slack refused the start-up call for {setting}: {code or exc}") from None
         except (aiohttp.ClientError, TimeoutError) as exc:

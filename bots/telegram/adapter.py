@@ -28,7 +28,7 @@ from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
 from core.commands import COMMANDS
-from core.errors import IntakeClosed, StartupError
+from core.errors import BadSetting, IntakeClosed, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
@@ -136,7 +136,7 @@ class TelegramAdapter:
             await self._prepare()
             return True
         except TelegramUnauthorizedError:
-            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
+            raise BadSetting("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
                                "copy it again from @BotFather.") from None
         except TelegramBadRequest as exc:
             raise StartupError(f"Telegram refused the bot's set-up: {exc.message}") from None

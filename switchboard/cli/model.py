@@ -13,12 +13,13 @@ import typer
 from core.config import Settings, SettingsError, load_or_exit, load_settings
 from core.llm.urls import safe_url
 from core.redis_client import EMBEDDED_DB, RedisHandle, connect
+from switchboard.cli.common import EnvFile as ReadEnvFile
+from switchboard.cli.common import settings_file
 from switchboard.doctor import diagnose
 from switchboard.envfile import update_env_file
 from switchboard.wizard import Answers, Wizard, WizardError
 
-EnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to update.")]
-ReadEnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to read.")]
+EnvFile = Annotated[Path, typer.Option("--env-file", metavar="FILE", help="The settings file to update.")]
 
 
 class TerminalPrompter:
@@ -86,10 +87,12 @@ def setup_model(given: Answers, env_file: Path, *, interactive: bool, yes: bool)
     return 0
 
 
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help="The endpoint, e.g. https://openrouter.ai/api/v1")]
-ApiKey = Annotated[str | None, typer.Option("--api-key", help="The endpoint's key ('' for none).")]
-ModelId = Annotated[str | None, typer.Option("--model", help="A model id the endpoint lists.")]
-Mode = Annotated[str | None, typer.Option("--api-mode", help="auto (default), chat, responses or anthropic.")]
+BaseUrl = Annotated[str | None, typer.Option("--base-url", metavar="URL",
+                                              help="The endpoint, e.g. https://openrouter.ai/api/v1")]
+ApiKey = Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="The endpoint's key ('' for none).")]
+ModelId = Annotated[str | None, typer.Option("--model", metavar="ID", help="A model id the endpoint lists.")]
+Mode = Annotated[str | None, typer.Option("--api-mode", metavar="MODE",
+                                          help="auto (default), chat, responses or anthropic.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Write .env without asking to confirm.")]
 NonInteractive = Annotated[bool, typer.Option("--non-interactive", help="Never prompt: flags and .env only.")]
 
@@ -137,7 +140,9 @@ async def _doctor(settings: Settings) -> int:
     return 1 if report.problems else 0
 
 
-def doctor(env_file: ReadEnvFile = Path(".env")) -> None:
-    """Check the configured endpoints: one line per problem, with its fix. Exits 1 on problems."""
-    settings = load_or_exit(env_file if env_file.exists() else None)
+def doctor(env_file: ReadEnvFile = None) -> None:
+    """Check the configured endpoints: one line per problem, with its fix.
+
+    Exit codes: 0 all checks passed; 1 problems found; 2 a bad setting."""
+    settings = load_or_exit(settings_file(env_file))
     raise typer.Exit(asyncio.run(_doctor(settings)))

@@ -15,7 +15,7 @@ from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_ex
 from core.loop_monitor import LoopLagMonitor
 from switchboard.assembly import Running, assembled
 from switchboard.cli.chat import start_chat
-from switchboard.cli.common import need_model, run_until_done, setup_logging
+from switchboard.cli.common import EnvFile, need_model, run_until_done, settings_file, setup_logging
 
 README_PLATFORMS = "README.md#platforms"
 
@@ -54,14 +54,28 @@ async def serve(settings: Settings, platforms: list[Configured]) -> None:
         await lag.stop()
 
 
-def run() -> None:
-    """Start every platform whose credentials are set."""
-    settings = load_or_exit()
+def run(env_file: EnvFile = None) -> None:
+    """Start every platform whose settings are present (Telegram, Discord, Slack) and serve them
+    until SIGTERM or Ctrl-C; a short table says which connected.
+
+    With no platform configured, on a terminal the terminal chat starts instead (as
+    `switchboard chat`); without a terminal, one line names the settings to add and the exit
+    code is 1. A platform that cannot be reached is retried in the background, never given up.
+
+    \b
+    Exit codes:
+      0  stopped (SIGTERM or Ctrl-C)
+      1  could not start: no platform configured (without a terminal), Redis unreachable,
+         the default model under MIN_CONTEXT_TOKENS
+      2  a bad setting: a malformed value or token, a token the platform rejects, a half-set
+         platform, a missing --env-file or MODEL_ENDPOINTS_FILE"""
+    source = settings_file(env_file)
+    settings = load_or_exit(source)
     setup_logging(settings.log_level)
-    settings = need_model(settings)
+    settings = need_model(settings, source)
     try:
-        platforms = configured()
-        half = incomplete()
+        platforms = configured(source)
+        half = incomplete(source)
     except SettingsError as exc:
         exit_on_bad_setting(exc)
     if half:

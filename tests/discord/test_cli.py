@@ -82,7 +82,8 @@ async def test_discord_sync_registers_the_commands_globally_or_for_one_server(
 async def test_sync_with_a_bad_token_says_so(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     import discord
 
-    settings = DiscordSettings(_env_file=None, bot_token=SecretStr("wrong"), api_base=fake.base_url,  # type: ignore[call-arg]
+    wrong = SecretStr("MTAxMjM0NTY3ODkwMTIzNDU2.GwronG.not-the-token-of-this-bot")
+    settings = DiscordSettings(_env_file=None, bot_token=wrong, api_base=fake.base_url,  # type: ignore[call-arg]
                                gateway_url=fake.gateway_url)
     with pytest.raises(discord.LoginFailure):
         await sync_commands(settings)

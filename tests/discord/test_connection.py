@@ -12,7 +12,7 @@ from tests.fakes.discord_api import FakeDiscord
 
 async def test_a_wrong_token_stops_start_up_with_one_line(start_bot: StartBot) -> None:
     with pytest.raises(StartupError, match="rejected DISCORD_BOT_TOKEN") as failure:
-        await start_bot(discord_bot_token="not-the-token")
+        await start_bot(discord_bot_token="MTAxMjM0NTY3ODkwMTIzNDU2.GwronG.not-the-token-of-this-bot")
     assert "not-the-token" not in str(failure.value)
 
 
