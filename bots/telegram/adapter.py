@@ -18,6 +18,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bots.access import AccessList
+from bots.quiet_logs import Outage, OutageLog, quiet
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet
 from bots.telegram.formatting import MAX_TEXT
@@ -66,6 +67,9 @@ class TelegramAdapter:
         self._secret = webhook_secret(settings.webhook_secret.get_secret_value(),
                                       settings.bot_token.get_secret_value())
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
+        self._outage = Outage(log, "Telegram")
+        # aiogram logs every failed getUpdates and every wait: the first of an outage is enough.
+        quiet(("aiogram.dispatcher",), OutageLog(("Failed to fetch updates", "Sleep for"), ("Connection established",)))
         self._accepting = True
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
@@ -142,7 +146,7 @@ class TelegramAdapter:
             raise StartupError(f"Telegram refused the bot's set-up: {exc.message}") from None
         except AiogramError as exc:
             self._state = f"connecting (Telegram unreachable: {exc})"
-            log.warning("Telegram is unreachable (%s); retrying in the background", exc)
+            self._outage.failed(exc, self._reconnect.min_delay)
             return False
 
     async def _prepare(self) -> None:
@@ -166,7 +170,7 @@ class TelegramAdapter:
                     await self._prepare()
                     ready = True
                     backoff.reset()
-                    log.info("Telegram connected: %s", self._state)
+                    self._outage.recovered(self._state)
                 if self.webhook:
                     return  # Telegram calls us from now on
                 await self.dispatcher.start_polling(
@@ -175,6 +179,5 @@ class TelegramAdapter:
                 return  # stop_polling() was called
             except Exception as exc:  # outermost boundary of the connection task: it must not die
                 self._state = f"reconnecting ({type(exc).__name__}: {exc})"
-                log.warning("Telegram connection failed (%s); retrying in %.1f s",
-                            exc, backoff.next_delay)
+                self._outage.failed(exc, backoff.next_delay)
                 await backoff.asleep()

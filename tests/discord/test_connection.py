@@ -3,6 +3,8 @@ Discord being down at start does not, and the bot connects once it is back."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from core.errors import StartupError
@@ -23,8 +25,10 @@ async def test_a_refused_content_intent_says_where_to_enable_it(start_bot: Start
     assert fake.gateway.closed_with == [4014]
 
 
-async def test_discord_down_at_start_is_retried_in_the_background(start_bot: StartBot, fake: FakeDiscord) -> None:
-    fake.fail("GET /users/@me", 503, 0, "upstream connect error")
+async def test_discord_down_at_start_is_retried_in_the_background(start_bot: StartBot, fake: FakeDiscord,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    fake.fail("GET /users/@me", 503, 0, "upstream connect error", times=3)
     bot = await start_bot(adapter={"retry_delay": 0.05})
     assert bot.adapter.status().startswith("connecting (Discord unreachable")
     await fake.wait_for(lambda: fake.gateway.connected, what="a gateway session after the retry")
@@ -32,3 +36,8 @@ async def test_discord_down_at_start_is_retried_in_the_background(start_bot: Sta
     await bot.channel_says(fake.channel_id, "You said: are you there?")
     await bot.adapter.client.wait_until_ready()
     assert bot.adapter.status().startswith("gateway as switchboard")
+    said = [r.getMessage() for r in caplog.records]
+    # Said once per outage, not once per attempt (4 logins here).
+    assert sum("Discord is unreachable" in m for m in said) == 1
+    assert sum("Discord is reachable again" in m for m in said) == 1
+    assert sum(m == "logging in using static token" for m in said) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from core.errors import StartupError
@@ -28,7 +30,8 @@ async def test_commands_are_registered_and_webhook_cleared_for_polling(start_bot
 
 
 async def test_outage_at_start_and_while_polling_never_stops_the_bot(
-        start_bot: StartBot, fake: FakeTelegram) -> None:
+        start_bot: StartBot, fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     fake.fail_next("getMe", 502, "Bad Gateway", times=2)
     bot = await start_bot()
     assert bot.adapter.status().startswith("connecting")
@@ -37,3 +40,9 @@ async def test_outage_at_start_and_while_polling_never_stops_the_bot(
     await bot.reply_is(PRIVATE_CHAT, "You said: still there?")
     assert bot.adapter.status() == "polling as @switchboard_bot"
     assert sum(c.status == 502 for c in fake.calls) == 5
+    said = [r.getMessage() for r in caplog.records]
+    # Once per outage (two here: at start, then while polling), not once per failed attempt.
+    assert sum("Telegram is unreachable" in m for m in said) == 1
+    assert sum("Telegram is reachable again" in m for m in said) == 1
+    assert sum(m.startswith("Failed to fetch updates") for m in said) == 1
+    assert not any(m.startswith("Sleep for") for m in said) and not any(r.exc_info for r in caplog.records)
