@@ -13,6 +13,8 @@ _.warn_nacl  # discord.VoiceClient class attributes: silence warnings about voic
 _.warn_dave
 _.retry_handlers  # slack_sdk's AsyncWebClient retry chain
 _.wss_uri  # slack_sdk's Socket Mode client: the URL issued in the foreground
+_.msg  # logging.LogRecord fields a filter rewrites (bots/quiet_logs.py): read by the formatter
+_.exc_text
 
 # Called by a framework (typer commands, pydantic validators, discord.py views).
 invite  # `switchboard discord invite`
@@ -22,6 +24,11 @@ _._http_url
 _._ws_url
 _._redis_url
 _._upper
+_._token_shape  # pydantic validators of the platforms' token settings
+_._bot_token_shape
+_._app_token_shape
+options  # the `switchboard` typer callback (--version)
+show_version  # typer reads the flag; its callback prints the version
 _enter  # prompt_toolkit key bindings (bots/console/terminal.py)
 _interrupt
 _leave

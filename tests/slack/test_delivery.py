@@ -82,7 +82,8 @@ async def test_bad_tokens_stop_start_up_with_one_line(start_bot: StartBot) -> No
 
 
 async def test_slack_down_at_start_is_retried_in_the_background(
-        start_bot: StartBot, fake: FakeSlack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+        start_bot: StartBot, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.INFO)
     monkeypatch.setenv("SLACK_BOT_TOKEN", fake.bot_token)  # as in a real process: bolt reads it too
     fake.fail_next("auth.test", "service_unavailable", status=503, times=3)
