@@ -51,7 +51,10 @@ async def check_default_model(core: Core) -> None:
         raise StartupError(f"{refusal} Set MODEL_NAME to a larger model (see `switchboard model`).")
     if info.context_window is None:
         why, detail = await core.catalog.unknown_because(model)
-        log.warning(window_warning(info, settings.min_context_tokens, why, detail))
+        # Once per endpoint and model, not at every start: the operator has read it (or set the window).
+        first = await core.redis.sadd(core.keys.warned_windows(), f"{settings.model_base_url} {model}")
+        log.log(logging.WARNING if first else logging.DEBUG,
+                window_warning(info, settings.min_context_tokens, why, detail))
 
 
 async def check_fallbacks(core: Core) -> None:
