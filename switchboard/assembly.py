@@ -15,6 +15,7 @@ from core.config import Settings
 from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.llm.base import ModelInfo
+from core.llm.catalog_parse import not_chat
 from core.llm.endpoints import EndpointsFileError
 from core.llm.factory import build_model_client
 from core.llm.gate import check_window, window_warning
@@ -45,6 +46,9 @@ async def check_default_model(core: Core) -> None:
     model = settings.model_name
     if not model:
         return
+    why_not = not_chat(model)
+    if why_not:
+        raise BadSetting(f"MODEL_NAME {model} cannot chat: {why_not}. Pick a chat model (see `switchboard model`).")
     info = ModelInfo(model, await core.model.window(model))
     refusal = check_window(info, settings.min_context_tokens)
     if refusal:

@@ -15,6 +15,7 @@ import httpx
 
 from core.llm.autodetect import v1_hint, wire_client
 from core.llm.base import ApiMode, ModelInfo
+from core.llm.catalog_parse import not_chat
 from core.llm.errors import ModelErrorKind
 from core.llm.gate import Unknown, check_window, tokens_k, window_warning
 from core.llm.suggest import closest_usable
@@ -143,6 +144,11 @@ class Wizard:
             if model.isdigit() and listed and 1 <= int(model) <= min(len(listed), MAX_SHOWN):
                 model = listed[int(model) - 1].id
             info = next((m for m in listed if m.id == model), None)
+            why_not = not_chat(model) if info is None else None
+            if why_not:
+                self._reject(f"{model} cannot chat: {why_not}. Pick a chat model.")
+                model = None
+                continue
             if listed and info is None:
                 near = closest_usable(model, self._windows(listed), self._minimum)
                 hint = f"; did you mean {', '.join(near)}?" if near else ""

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.llm.base import ModelInfo
-from core.llm.catalog_parse import context_window, parse_model_list
+from core.llm.catalog_parse import context_window, not_chat, parse_model_list
 from core.llm.errors import ModelError
 from core.llm.urls import PUBLIC_HOSTS, anthropic_url, host, openai_models_url, root, split_base
 from core.llm.wire import WireClient
@@ -21,6 +21,7 @@ from core.llm.wire import WireClient
 MAX_ANTHROPIC_PAGES = 20
 MAX_OLLAMA_SHOWS = 25
 _NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)", re.M)
+NOT_CHAT = 0  # in a probe's windows: the server says this model cannot chat (LiteLLM's `mode`)
 
 
 async def list_openai(client: WireClient) -> list[ModelInfo]:
@@ -30,7 +31,8 @@ async def list_openai(client: WireClient) -> list[ModelInfo]:
     for probe in (_litellm_windows, _llamacpp_windows, _ollama_windows):
         windows = await _quietly(probe(client, models))
         if windows:
-            return [m if m.context_window else replace(m, context_window=windows.get(m.id)) for m in models]
+            return [m if m.context_window else replace(m, context_window=windows.get(m.id))
+                    for m in models if windows.get(m.id) != NOT_CHAT]
     return models
 
 
@@ -60,9 +62,13 @@ async def _litellm_windows(client: WireClient, models: list[ModelInfo]) -> dict[
     windows: dict[str, int] = {}
     for entry in data.get("data", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict) and entry.get("model_name"):
+            name = str(entry["model_name"])
+            if not_chat(name, entry):
+                windows[name] = NOT_CHAT
+                continue
             window = context_window(entry)
             if window:
-                windows.setdefault(str(entry["model_name"]), window)
+                windows.setdefault(name, window)
     return windows
 
 

@@ -119,6 +119,9 @@ async def test_version_and_help_read_as_a_newcomer_expects(env: dict[str, str], 
     (["run", "--env-file", "nowhere.env"], {}, "switchboard: --env-file nowhere.env does not exist."),
     (["chat"], {"MODEL_ENDPOINTS_FILE": "spare.toml"},
      "switchboard: MODEL_ENDPOINTS_FILE names spare.toml, which does not exist"),
+    (["chat"], {"MODEL_NAME": "text-embedding-3-small"},
+     "switchboard: MODEL_NAME text-embedding-3-small cannot chat: it is not a chat model (embeddings, speech, "
+     "images or moderation). Pick a chat model (see `switchboard model`)."),
     (["run"], {"TELEGRAM_BOT_TOKEN": "123456"},
      "switchboard: Invalid setting TELEGRAM_BOT_TOKEN: does not look like a bot token (123456789:AA...); "
      "copy it again from @BotFather"),

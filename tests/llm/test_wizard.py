@@ -176,3 +176,12 @@ async def test_a_window_nobody_reports_is_asked_for_and_written(http: httpx.Asyn
     assert "a window is a number of tokens" in said and "under the 64,000-token minimum" in said
     assert "✓ mystery-model: window 131K (MODEL_CONTEXT_WINDOW=131072)" in said
     assert script.context_window is None and "MODEL_CONTEXT_WINDOW" not in script.env()  # Enter: assume it
+
+
+async def test_a_model_that_cannot_chat_is_refused_with_one_line(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=[*MODELS, {"id": "text-embedding-3-small"}]) as api:
+        prompter = Scripted([api.base_url, "", "text-embedding-3-small", "big-model", ""])
+        answers = await Wizard(prompter, http, minimum=64000, current=Answers()).run(Answers())
+    assert answers.model == "big-model"
+    assert "text-embedding-3-small" not in "\n".join(line for line in prompter.said if line.lstrip()[:1].isdigit())
+    assert "✗ text-embedding-3-small cannot chat: it is not a chat model" in "\n".join(prompter.said)
