@@ -94,7 +94,7 @@ ApiKey = Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Th
 ModelId = Annotated[str | None, typer.Option("--model", metavar="ID", help="A model id the endpoint lists.")]
 Mode = Annotated[str | None, typer.Option("--api-mode", metavar="MODE",
                                           help="auto (default), chat, responses or anthropic.")]
-Window = Annotated[int | None, typer.Option("--context-window", metavar="TOKENS", min=1,
+Window = Annotated[int | None, typer.Option("--context-window", metavar="TOKENS",
                                            help="The model's context window, when the endpoint does not say it.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Write .env without asking to confirm.")]
 NonInteractive = Annotated[bool, typer.Option("--non-interactive", help="Never prompt: flags and .env only.")]
