@@ -13,6 +13,8 @@ _.warn_nacl  # discord.VoiceClient class attributes: silence warnings about voic
 _.warn_dave
 _.retry_handlers  # slack_sdk's AsyncWebClient retry chain
 _.wss_uri  # slack_sdk's Socket Mode client: the URL issued in the foreground
+_.msg  # logging.LogRecord fields a filter rewrites (bots/quiet_logs.py): read by the formatter
+_.exc_text
 
 # Called by a framework (typer commands, pydantic validators, discord.py views).
 invite  # `switchboard discord invite`
@@ -23,6 +25,14 @@ _._ws_url
 _._redis_url
 _._upper
 _._lower
+_._token_shape  # pydantic validators of the platforms' token settings
+_._bot_token_shape
+_._app_token_shape
+options  # the `switchboard` typer callback (--version)
+show_version  # typer reads the flag; its callback prints the version
+_enter  # prompt_toolkit key bindings (bots/console/terminal.py)
+_interrupt
+_leave
 
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget

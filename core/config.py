@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     model_first_token_timeout: Seconds = 120.0
     model_idle_timeout: Seconds = 60.0
     model_fallbacks: str = ""  # comma-separated models on MODEL_BASE_URL, tried in order
-    model_endpoints_file: Path = Path("endpoints.toml")  # extra failover endpoints; missing file = none
+    # Extra failover endpoints. Unset: ./endpoints.toml when there is one; set: that file, which must exist.
+    model_endpoints_file: Path | None = None
     model_retries: Annotated[int, Field(ge=0, le=10)] = 2  # retries per target on transient failures
     model_max_retry_wait: Seconds = 10.0  # a longer Retry-After moves on to the next target
     model_cooldown_seconds: Seconds = 30.0  # first rest of a failing target; doubles per failure

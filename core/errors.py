@@ -9,3 +9,7 @@ class StartupError(Exception):
 
 class IntakeClosed(Exception):
     """An update arrived while the adapter is shutting down: the platform should re-send it."""
+
+
+class BadSetting(StartupError):
+    """A setting's value is wrong (a token the platform rejects, a file that is not there): exit code 2."""

@@ -9,6 +9,8 @@ import logging
 import time
 from collections.abc import Iterator
 
+from redis.exceptions import RedisError
+
 from core.logs.correlation import correlated
 from core.pipeline.access import access
 from core.pipeline.admission import admission
@@ -16,10 +18,11 @@ from core.pipeline.answer import answer
 from core.pipeline.base import Step
 from core.pipeline.commands import commands
 from core.pipeline.validate import validate
+from core.reply.relay import ROUTE, RelayEvent, RelayOutlet
 from core.services import Core
 from core.store.conversation_queue import Exchange
 from core.store.feedback import Rating
-from core.types import Inbound
+from core.types import Inbound, Limits
 
 log = logging.getLogger(__name__)
 
@@ -112,21 +115,43 @@ class Gateway:
         except Exception:
             log.exception("feedback for %s event %s failed", inbound.platform, inbound.event_id)
 
+    def relay_outlet(self, inbound: Inbound, limits: Limits) -> RelayOutlet:
+        """An outlet into the list of the process that asked (`reply_route["relay"]`): for
+        adapters whose reply must reach one particular process, such as a terminal."""
+        return self.core.relay.outlet(inbound.reply_route.get(ROUTE, ""), inbound.event_id, limits)
+
+    async def relayed(self, route: str) -> RelayEvent | None:
+        """The next reply step, notice or `settled` mark written for `route` by any process
+        (None when nothing came within a couple of seconds)."""
+        return await self.core.relay.next_event(route)
+
     async def _intake_one(self, inbound: Inbound) -> None:
         log.debug("took in %s event %s", inbound.platform, inbound.event_id)
         try:
-            current: Inbound | None = inbound
+            current = inbound
             for step in STEPS:
-                if current is None:
-                    return
-                current = await step(current, self.core)
-            if current is not None:
+                after = await step(current, self.core)
+                if after is None:
+                    break  # a step answered or dropped it
+                current = after
+            else:
                 await self._enqueue(current)
+                return  # settled once answered
         except Exception as exc:
             self.core.metrics.redis_failed(exc)
             log.exception("failed to handle %s event %s", inbound.platform, inbound.event_id)
             with contextlib.suppress(Exception):
                 await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
+        await self._settled(inbound)
+
+    async def _settled(self, inbound: Inbound) -> None:
+        """Tells an asker that waits on a relay (the terminal chat) that nothing more comes for this message."""
+        route = inbound.reply_route.get(ROUTE)
+        if route:
+            try:
+                await self.core.relay.settled(route, inbound.event_id)
+            except (RedisError, OSError) as exc:
+                log.warning("could not tell %s that event %s is done: %s", route, inbound.event_id, exc)
 
     async def _enqueue(self, inbound: Inbound) -> None:
         conv_id = str(self.core.conversation(inbound))
@@ -153,6 +178,7 @@ class Gateway:
                 with self._about(inbound):
                     exchange = await self._answer_one(inbound)
                     nxt = await self.core.queue.next(conv_id, token, ack=True, exchange=exchange)
+                    await self._settled(inbound)  # after the ack: the exchange is in the history now
                     if nxt.lost:
                         log.warning("lost the lease on %s; another replica carries on", conv_id)
                 item = nxt.item

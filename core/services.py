@@ -17,6 +17,7 @@ from core.llm.suggest import matching_models
 from core.media.transcribe import Transcriber
 from core.metrics import Metrics
 from core.outlet import Outlet, PlatformBinding
+from core.reply.relay import Relay
 from core.store.admission import Admissions
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
@@ -52,6 +53,7 @@ class Core:
     interrupts: Interrupts = field(init=False)
     feedback: FeedbackStore = field(init=False)
     transcriber: Transcriber | None = field(init=False)  # None: TRANSCRIBE_MODEL is not set
+    relay: Relay = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +67,7 @@ class Core:
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.feedback = FeedbackStore(r, self.keys)
+        self.relay = Relay(r, self.keys)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
         self.transcriber = Transcriber.from_settings(s)
 

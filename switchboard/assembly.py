@@ -12,9 +12,10 @@ from redis.asyncio import Redis
 
 from bots.base import Adapter
 from core.config import Settings
-from core.errors import StartupError
+from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.llm.base import ModelInfo
+from core.llm.catalog_parse import not_chat
 from core.llm.endpoints import EndpointsFileError
 from core.llm.factory import build_model_client
 from core.llm.gate import check_window, window_warning
@@ -47,13 +48,19 @@ async def check_default_model(core: Core) -> None:
     model = settings.model_name
     if not model:
         return
+    why_not = not_chat(model)
+    if why_not:
+        raise BadSetting(f"MODEL_NAME {model} cannot chat: {why_not}. Pick a chat model (see `switchboard model`).")
     info = ModelInfo(model, await core.model.window(model))
     refusal = check_window(info, settings.min_context_tokens)
     if refusal:
         raise StartupError(f"{refusal} Set MODEL_NAME to a larger model (see `switchboard model`).")
     if info.context_window is None:
         why, detail = await core.catalog.unknown_because(model)
-        log.warning(window_warning(info, settings.min_context_tokens, why, detail))
+        # Once per endpoint and model, not at every start: the operator has read it (or set the window).
+        first = await core.redis.sadd(core.keys.warned_windows(), f"{settings.model_base_url} {model}")
+        log.log(logging.WARNING if first else logging.DEBUG,
+                window_warning(info, settings.min_context_tokens, why, detail))
 
 
 async def check_fallbacks(core: Core) -> None:
@@ -101,7 +108,7 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
         try:
             model = build_model_client(settings, handle.client, settings.redis_prefix, metrics=metrics)
         except EndpointsFileError as exc:
-            raise StartupError(str(exc)) from None
+            raise BadSetting(str(exc)) from None
         core = Core(settings=settings, redis=handle.client, model=model, metrics=metrics)
         gateway = Gateway(core)
         web = WebServer(settings.http_host, settings.http_port, metrics=metrics)

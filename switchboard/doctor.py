@@ -66,7 +66,7 @@ async def diagnose(settings: Settings, http: httpx.AsyncClient, redis: Redis | N
     try:
         extras = extra_endpoints(settings)
     except EndpointsFileError as exc:
-        findings.append(("endpoints.toml", problem(str(exc), "fix the file (see docs/model-endpoints.md)")))
+        findings.append(("", problem(str(exc), "fix it (see docs/model-endpoints.md)")))  # names the file once
         extras = []
     for spec in extras:
         findings += await _check_endpoint(await _probe(http, spec, settings, False, redis), f"[{spec.name}]",

@@ -15,6 +15,7 @@ import httpx
 
 from core.llm.autodetect import v1_hint, wire_client
 from core.llm.base import ApiMode, ModelInfo
+from core.llm.catalog_parse import not_chat
 from core.llm.errors import ModelErrorKind
 from core.llm.gate import Unknown, check_window, tokens_k, window_warning
 from core.llm.suggest import closest_usable
@@ -44,10 +45,14 @@ class Answers:
     api_key: str | None = None
     model: str | None = None
     api_mode: str | None = None
+    context_window: int | None = None  # asked only when the endpoint does not say it
 
     def env(self) -> dict[str, str]:
-        return {"MODEL_BASE_URL": self.base_url or "", "MODEL_API_KEY": self.api_key or "",
-                "MODEL_NAME": self.model or "", "MODEL_API_MODE": self.api_mode or "auto"}
+        values = {"MODEL_BASE_URL": self.base_url or "", "MODEL_API_KEY": self.api_key or "",
+                  "MODEL_NAME": self.model or "", "MODEL_API_MODE": self.api_mode or "auto"}
+        if self.context_window:
+            values["MODEL_CONTEXT_WINDOW"] = str(self.context_window)
+        return values
 
 
 class Wizard:
@@ -59,6 +64,7 @@ class Wizard:
         self._current = current
         self._override = window_override  # MODEL_CONTEXT_WINDOW: chat and doctor will use it, so we do
         self._list_failure = ""  # why the endpoint's models could not be listed, if they could not
+        self._window: int | None = None  # MODEL_CONTEXT_WINDOW to write: the person said it
 
     def _reject(self, line: str) -> None:
         """Say what is wrong; a script cannot answer again, so it stops there."""
@@ -70,9 +76,10 @@ class Wizard:
         """Base URL, key, model, API mode (the order a person thinks of them), then a test."""
         listing_mode = cast(ApiMode, given.api_mode if given.api_mode in MODES else "auto")
         base, key, listed = await self._endpoint(given.base_url, given.api_key, listing_mode)
+        self._window = given.context_window
         model = await self._model(given.model, listed)
         mode = await self._mode(given.api_mode)
-        answers = Answers(base, key, model, mode)
+        answers = Answers(base, key, model, mode, self._window)
         await self._test(answers)
         return answers
 
@@ -137,6 +144,11 @@ class Wizard:
             if model.isdigit() and listed and 1 <= int(model) <= min(len(listed), MAX_SHOWN):
                 model = listed[int(model) - 1].id
             info = next((m for m in listed if m.id == model), None)
+            why_not = not_chat(model) if info is None else None
+            if why_not:
+                self._reject(f"{model} cannot chat: {why_not}. Pick a chat model.")
+                model = None
+                continue
             if listed and info is None:
                 near = closest_usable(model, self._windows(listed), self._minimum)
                 hint = f"; did you mean {', '.join(near)}?" if near else ""
@@ -153,7 +165,35 @@ class Wizard:
             unknown = Unknown.NOT_SAID if listed else Unknown.NO_LIST
             warning = window_warning(info, self._minimum, unknown, self._list_failure)
             self._p.say(f"! {warning}" if warning else f"✓ {model}: window {tokens_k(info.context_window or 0)}")
+            if warning and not await self._ask_window(model):
+                model = None
+                continue
             return model
+
+    async def _ask_window(self, model: str) -> bool:
+        """Nobody reports the window: the person may know it (written as MODEL_CONTEXT_WINDOW).
+        False when the answer puts the model under the minimum (pick another)."""
+        while True:
+            given = self._window
+            if given is None:
+                answer = await self._p.ask(f"{model}'s context window in tokens, if you know it (Enter: assume "
+                                           f"{self._minimum:,})", flag="--context-window")
+                if not answer.strip():
+                    return True
+                digits = answer.strip().replace(",", "").replace("_", "").lower()
+                scale = 1000 if digits.endswith("k") else 1
+                given = int(digits.removesuffix("k")) * scale if digits.removesuffix("k").isdigit() else 0
+                if given <= 0:
+                    self._reject(f"a window is a number of tokens, like 131072 or 128k (got {answer.strip()!r})")
+                    continue
+            refusal = check_window(ModelInfo(model, given), self._minimum)
+            if refusal:
+                self._window = None
+                self._reject(f"{refusal} Pick another.")
+                return False
+            self._window = given
+            self._p.say(f"✓ {model}: window {tokens_k(given)} (MODEL_CONTEXT_WINDOW={given})")
+            return True
 
     def _windows(self, listed: list[ModelInfo]) -> list[ModelInfo]:
         """The list with the windows the gateway will use (MODEL_CONTEXT_WINDOW wins)."""

@@ -20,7 +20,8 @@ from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOrigina
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
 from bots.discord.settings import DiscordSettings
 from bots.discord.webhook import InteractionWebhook
-from core.errors import StartupError
+from bots.quiet_logs import LogOnce, Outage, OutageLog, quiet
+from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
@@ -65,6 +66,11 @@ class DiscordAdapter:
         self._task: asyncio.Task[None] | None = None
         self._tree: app_commands.CommandTree[discord.Client] | None = None
         self._state = "not started"
+        self._outage = Outage(log, "Discord")
+        # discord.py says so at every login attempt, and logs a traceback at every reconnect attempt.
+        quiet(("discord.client",), LogOnce("logging in using static token"))
+        quiet(("discord.client", "discord.gateway"),
+              OutageLog(("Attempting a reconnect in",), ("Shard ID",)))
 
     # -- what the core asks of a platform ---------------------------------------------------
 
@@ -131,11 +137,11 @@ class DiscordAdapter:
             return True
         except discord.LoginFailure:
             await self.client.close()
-            raise StartupError(f"Discord {TOKEN_REFUSED}") from None
+            raise BadSetting(f"Discord {TOKEN_REFUSED}") from None
         except NETWORK_ERRORS as exc:
             await self._drop_session()
             self._state = f"connecting (Discord unreachable: {exc})"
-            log.warning("Discord is unreachable (%s); retrying in the background", exc)
+            self._outage.failed(exc, self._retry_delay)
             return False
 
     async def _drop_session(self) -> None:
@@ -196,6 +202,7 @@ class DiscordAdapter:
                         await self._drop_session()
                         raise
                     logged_in = True
+                    self._outage.recovered("logged in; connecting to the gateway")
                 await self.client.connect(reconnect=True)
                 return  # close() was called
             except discord.PrivilegedIntentsRequired:
@@ -209,6 +216,6 @@ class DiscordAdapter:
                     self._give_up(f"disconnected ({type(exc).__name__}: {exc})")
                     return
                 self._state = f"reconnecting ({type(exc).__name__}: {exc})"
-                log.warning("Discord connection failed (%s); retrying in %.0f s", exc, delay)
+                self._outage.failed(exc, delay)
                 await asyncio.sleep(delay)  # backoff between attempts is the point here
                 delay = min(delay * 2, RETRY_MAX)

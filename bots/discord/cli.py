@@ -5,7 +5,8 @@ touches Discord's command quota."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import typer
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from bots.discord.settings import DiscordSettings
 
 SCOPES = ("bot", "applications.commands")
+T = TypeVar("T")
 USER_INSTALL = "1"  # integration_type of a person's install: the commands go where they go
 
 
@@ -80,29 +82,43 @@ def _settings() -> DiscordSettings:
     return settings
 
 
+def _run_or_exit(call: Coroutine[Any, Any, T], refused: str) -> T:
+    """Runs a REST call to Discord; what can go wrong is one line and a non-zero exit, never a traceback:
+    a rejected token (2, a bad setting), no network or Discord refusing (1)."""
+    import aiohttp
+    import discord
+
+    try:
+        return asyncio.run(call)
+    except discord.LoginFailure:
+        typer.echo("switchboard: Discord rejected DISCORD_BOT_TOKEN; copy it again from the Developer Portal "
+                   "(your application → Bot → Reset Token).", err=True)
+        raise typer.Exit(2) from None
+    except discord.HTTPException as exc:
+        typer.echo(f"switchboard: Discord {refused}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        typer.echo(f"switchboard: cannot reach Discord ({exc or type(exc).__name__}); check the network "
+                   "(and DISCORD_API_BASE if set).", err=True)
+        raise typer.Exit(1) from None
+
+
 def register_cli(app: typer.Typer) -> None:
     """Adds the `discord` command group to the `switchboard` command."""
     group = typer.Typer(no_args_is_help=True, help="Discord: register slash commands, print the install links.")
 
     @group.command()
     def sync(
-        guild: Annotated[str, typer.Option(help="Server id; default DISCORD_GUILD_ID (empty: global).")] = "",
-        everywhere: Annotated[bool, typer.Option("--global", help="Register globally even if DISCORD_GUILD_ID is set.")]
+        guild: Annotated[str, typer.Option(metavar="ID", help="Server id; default DISCORD_GUILD_ID (empty: global).")]
+        = "",
+        everywhere: Annotated[bool, typer.Option("--global",
+                                                 help="Register globally even if DISCORD_GUILD_ID is set.")]
         = False,
     ) -> None:
         """Register the slash commands with Discord, for server and user installs."""
-        import discord
-
         settings = _settings()
         target = "" if everywhere else (guild or settings.guild_id)
-        try:
-            names = asyncio.run(sync_commands(settings, target))
-        except discord.LoginFailure:
-            typer.echo("switchboard: Discord rejected DISCORD_BOT_TOKEN.", err=True)
-            raise typer.Exit(1) from None
-        except discord.HTTPException as exc:
-            typer.echo(f"switchboard: Discord refused the commands: {exc}", err=True)
-            raise typer.Exit(1) from None
+        names = _run_or_exit(sync_commands(settings, target), "refused the commands")
         where = f"server {target} (available now)" if target else "every server (may take a while to appear)"
         typer.echo(f"Registered {', '.join('/' + n for n in names)} for {where}, for server and user installs, "
                    "in servers, the bot's DM and group DMs.")
@@ -110,7 +126,7 @@ def register_cli(app: typer.Typer) -> None:
     @group.command()
     def invite() -> None:
         """Print the links that add the bot to a server, and the app to a person's account."""
-        server, user = asyncio.run(invite_urls(_settings()))
+        server, user = _run_or_exit(invite_urls(_settings()), "refused to say who the bot is")
         typer.echo(f"Add the bot to a server:\n  {server}\nAdd the app to your account (its commands wherever you are):"
                    f"\n  {user}")
 

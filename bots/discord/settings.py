@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -21,6 +23,18 @@ class DiscordSettings(PlatformSettings):
     allowed_users: str = ""  # comma-separated user ids; empty: everyone
     allowed_roles: str = ""  # comma-separated role ids
     allowed_channels: str = ""  # comma-separated channel ids
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        # A bot token is three base64url parts joined by dots (id, timestamp, signature).
+        token = value.get_secret_value().strip()
+        if token.lower().startswith("bot "):
+            raise ValueError("give the token alone, without the 'Bot ' prefix")
+        if token and not re.fullmatch(r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}", token):
+            raise ValueError("does not look like a bot token (three parts joined by dots); copy it again "
+                             "from the Developer Portal (your application → Bot → Reset Token)")
+        return SecretStr(token)
 
     @field_validator("api_base")
     @classmethod

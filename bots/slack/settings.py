@@ -27,6 +27,24 @@ class SlackSettings(PlatformSettings):
     # Offered when someone opens the assistant pane; "|" between prompts, empty: none.
     suggested_prompts: str = "Explain a concept simply|Summarize a text I paste|Help me write a message"
 
+    @field_validator("bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if token and not token.startswith(("xoxb-", "xoxe.xoxb-")):  # xoxe.: a rotating token
+            raise ValueError("is not a bot token (xoxb-…): copy the Bot User OAuth Token from your app's "
+                             "OAuth & Permissions page")
+        return SecretStr(token)
+
+    @field_validator("app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if token and not token.startswith("xapp-"):
+            raise ValueError("is not an app-level token (xapp-…): make one under your app's Basic Information "
+                             "→ App-Level Tokens, with the connections:write scope")
+        return SecretStr(token)
+
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -18,6 +18,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bots.access import AccessList
+from bots.quiet_logs import Outage, OutageLog, quiet
 from bots.telegram.albums import QUIET, Albums
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet, FinishedDrafts
@@ -32,7 +33,7 @@ from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
 from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
 from core.commands import COMMANDS
-from core.errors import IntakeClosed, StartupError
+from core.errors import BadSetting, IntakeClosed, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
 from core.reply.paged import PagedOutlet
@@ -74,6 +75,9 @@ class TelegramAdapter:
                                       settings.bot_token.get_secret_value())
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
         self._album_wait = album_wait  # seconds without a new item before an album is answered
+        self._outage = Outage(log, "Telegram")
+        # aiogram logs every failed getUpdates and every wait: the first of an outage is enough.
+        quiet(("aiogram.dispatcher",), OutageLog(("Failed to fetch updates", "Sleep for"), ("Connection established",)))
         self._accepting = True
         self._connected = False  # the set-up calls went through; polling is watched by _polling
         self._polling = PollingHealth()
@@ -154,13 +158,13 @@ class TelegramAdapter:
             await self._prepare()
             return True
         except TelegramUnauthorizedError:
-            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
+            raise BadSetting("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
                                "copy it again from @BotFather.") from None
         except TelegramBadRequest as exc:
             raise StartupError(f"Telegram refused the bot's set-up: {exc.message}") from None
         except AiogramError as exc:
             self._state = f"connecting (Telegram unreachable: {exc})"
-            log.warning("Telegram is unreachable (%s); retrying in the background", exc)
+            self._outage.failed(exc, self._reconnect.min_delay)
             return False
 
     async def _prepare(self) -> None:
@@ -185,7 +189,7 @@ class TelegramAdapter:
                     await self._prepare()
                     ready = True
                     backoff.reset()
-                    log.info("Telegram connected: %s", self._state)
+                    self._outage.recovered(self._state)
                 if self.webhook:
                     return  # Telegram calls us from now on
                 await self.dispatcher.start_polling(
@@ -195,6 +199,5 @@ class TelegramAdapter:
             except Exception as exc:  # outermost boundary of the connection task: it must not die
                 self._connected = False
                 self._state = f"reconnecting ({type(exc).__name__}: {exc})"
-                log.warning("Telegram connection failed (%s); retrying in %.1f s",
-                            exc, backoff.next_delay)
+                self._outage.failed(exc, backoff.next_delay)
                 await backoff.asleep()

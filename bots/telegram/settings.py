@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -20,6 +22,15 @@ class TelegramSettings(PlatformSettings):
     allowed_chats: str = ""  # comma-separated chat ids; empty: every chat
     drafts: bool = True  # stream private replies as native drafts (sendMessageDraft)
     rich_messages: bool = True  # answers with tables, and long ones, as one rich message (sendRichMessage)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        # What BotFather issues (and aiogram accepts): the bot's id, a colon, then the secret.
+        token = value.get_secret_value().strip()
+        if token and not re.fullmatch(r"[0-9]+:[A-Za-z0-9_-]+", token):
+            raise ValueError("does not look like a bot token (123456789:AA...); copy it again from @BotFather")
+        return SecretStr(token)
 
     @field_validator("api_base", "webhook_url")
     @classmethod

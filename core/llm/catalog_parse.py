@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core.llm.base import ModelInfo
+
+# Model families that cannot chat, by id, for lists that carry no metadata (OpenAI, Ollama...):
+# embeddings, speech in or out, images, moderation, rerankers.
+_NOT_CHAT_ID = re.compile(r"embed|(^|[/:_-])tts|whisper|transcribe|dall-e|gpt-image|moderation|rerank", re.I)
+# LiteLLM's `mode` values for models that answer chat requests.
+_CHAT_MODES = frozenset({"chat", "completion", "responses"})
 
 # Where each server family puts the input window (OpenRouter, vLLM, LiteLLM, Anthropic, misc).
 _WINDOW_FIELDS = (
@@ -51,8 +58,27 @@ def reads_images(entry: dict[str, Any]) -> bool | None:
     return None
 
 
+def not_chat(model_id: str, entry: dict[str, Any] | None = None) -> str | None:
+    """Why a model cannot chat (its list entry says so, or its id is a known non-chat family), else None.
+
+    OpenRouter lists `architecture.output_modalities`; LiteLLM a `mode` (here or in `model_info`).
+    """
+    entry = entry or {}
+    architecture = entry.get("architecture")
+    outputs = architecture.get("output_modalities") if isinstance(architecture, dict) else None
+    if isinstance(outputs, list) and outputs and "text" not in outputs:
+        return f"it answers with {', '.join(map(str, outputs))}, not text"
+    info = entry.get("model_info")
+    mode = entry.get("mode") or (info.get("mode") if isinstance(info, dict) else None)
+    if isinstance(mode, str) and mode and mode not in _CHAT_MODES:
+        return f"it is a {mode.replace('_', ' ')} model"
+    if _NOT_CHAT_ID.search(model_id):
+        return "it is not a chat model (embeddings, speech, images or moderation)"
+    return None
+
+
 def parse_model_list(payload: Any) -> list[ModelInfo]:
-    """Accept `{"data": [...]}`, `{"models": [...]}` or a bare list."""
+    """Accept `{"data": [...]}`, `{"models": [...]}` or a bare list; models that cannot chat are left out."""
     if isinstance(payload, dict):
         items = payload.get("data", payload.get("models", []))
     else:
@@ -60,9 +86,10 @@ def parse_model_list(payload: Any) -> list[ModelInfo]:
     models: list[ModelInfo] = []
     for item in items or []:
         if isinstance(item, str):
-            models.append(ModelInfo(item))
+            if not not_chat(item):
+                models.append(ModelInfo(item))
         elif isinstance(item, dict):
             ident = item.get("id") or item.get("name") or item.get("model")
-            if ident:
+            if ident and not not_chat(str(ident), item):
                 models.append(ModelInfo(str(ident), context_window(item), reads_images(item)))
     return models

@@ -15,7 +15,7 @@ from core.config import Settings
 from core.llm.autodetect import AutoClient, ModeCache, wire_client
 from core.llm.base import ApiMode
 from core.llm.catalog import Catalog
-from core.llm.endpoints import EndpointSpec, load_endpoints
+from core.llm.endpoints import EndpointsFileError, EndpointSpec, load_endpoints
 from core.llm.failover import FailoverChain
 from core.llm.health import TargetHealth
 from core.llm.retry import RetryPolicy
@@ -64,10 +64,20 @@ def key_env(env_file: str | Path = ".env") -> Mapping[str, str]:
     return {**from_file, **os.environ}
 
 
+DEFAULT_ENDPOINTS_FILE = Path("endpoints.toml")
+
+
 def extra_endpoints(settings: Settings) -> list[EndpointSpec]:
-    """The endpoints.toml targets (raises EndpointsFileError with a one-line reason)."""
+    """The endpoints.toml targets (raises EndpointsFileError with a one-line reason). Without
+    MODEL_ENDPOINTS_FILE, ./endpoints.toml if present; a file named there must exist."""
     path = settings.model_endpoints_file
-    return load_endpoints(path, key_env()) if path.is_file() else []
+    if path is None:
+        path = DEFAULT_ENDPOINTS_FILE
+        if not path.is_file():
+            return []
+    elif not path.is_file():
+        raise EndpointsFileError(f"MODEL_ENDPOINTS_FILE names {path}, which does not exist")
+    return load_endpoints(path, key_env())
 
 
 def fallback_models(settings: Settings) -> list[str]:

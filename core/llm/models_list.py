@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.llm.base import ModelInfo
-from core.llm.catalog_parse import context_window, parse_model_list, reads_images
+from core.llm.catalog_parse import context_window, not_chat, parse_model_list, reads_images
 from core.llm.errors import ModelError
 from core.llm.urls import PUBLIC_HOSTS, anthropic_url, host, openai_models_url, root, split_base
 from core.llm.wire import WireClient
@@ -23,6 +23,7 @@ from core.llm.wire import WireClient
 MAX_ANTHROPIC_PAGES = 20
 MAX_OLLAMA_SHOWS = 25
 _NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)", re.M)
+NOT_CHAT = 0  # a probed window of 0: the server says this model cannot chat (LiteLLM's `mode`)
 
 
 async def list_openai(client: WireClient) -> list[ModelInfo]:
@@ -32,8 +33,12 @@ async def list_openai(client: WireClient) -> list[ModelInfo]:
     for probe in (_litellm_info, _llamacpp_windows, _ollama_windows):
         found = await _quietly(probe(client, models))
         if found:
-            return [_filled(m, found.get(m.id)) for m in models]
+            return [_filled(m, found.get(m.id)) for m in models if not _cannot_chat(found.get(m.id))]
     return models
+
+
+def _cannot_chat(probed: ModelInfo | None) -> bool:
+    return probed is not None and probed.context_window == NOT_CHAT
 
 
 def _filled(listed: ModelInfo, probed: ModelInfo | None) -> ModelInfo:
@@ -72,6 +77,9 @@ async def _litellm_info(client: WireClient, models: list[ModelInfo]) -> dict[str
     for entry in data.get("data", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict) and entry.get("model_name"):
             name = str(entry["model_name"])
+            if not_chat(name, entry):
+                found[name] = ModelInfo(name, NOT_CHAT)
+                continue
             info = ModelInfo(name, context_window(entry), reads_images(entry))
             if info.context_window or info.vision is not None:
                 found.setdefault(name, info)

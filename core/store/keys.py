@@ -60,3 +60,11 @@ class Keys:
 
     def pace(self, platform: str, chat_id: str) -> str:
         return f"{self.prefix}pace:{platform}:{chat_id}"
+
+    def warned_windows(self) -> str:
+        """"endpoint model" pairs whose unknown context window was already warned about (once each)."""
+        return f"{self.prefix}warned:windows"
+
+    def relay(self, route: str) -> str:
+        """Replies on their way to the terminal that asked (core/reply/relay.py)."""
+        return f"{self.prefix}relay:{route}"

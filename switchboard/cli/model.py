@@ -13,12 +13,13 @@ import typer
 from core.config import Settings, SettingsError, load_or_exit, load_settings
 from core.llm.urls import safe_url
 from core.redis_client import EMBEDDED_DB, RedisHandle, connect
+from switchboard.cli.common import EnvFile as ReadEnvFile
+from switchboard.cli.common import settings_file
 from switchboard.doctor import diagnose
 from switchboard.envfile import update_env_file
 from switchboard.wizard import Answers, Wizard, WizardError
 
-EnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to update.")]
-ReadEnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to read.")]
+EnvFile = Annotated[Path, typer.Option("--env-file", metavar="FILE", help="The settings file to update.")]
 
 
 class TerminalPrompter:
@@ -44,7 +45,7 @@ class ScriptPrompter:
     interactive = False
 
     async def ask(self, question: str, *, flag: str, default: str = "", secret: bool = False) -> str:
-        if default or flag in ("--api-key", "--api-mode"):  # a key may be empty; the mode defaults to auto
+        if default or flag in ("--api-key", "--api-mode", "--context-window"):  # these may stay empty
             return default or ("auto" if flag == "--api-mode" else "")
         raise WizardError(f"{question.split(' (')[0]} is needed: pass {flag}")
 
@@ -81,15 +82,20 @@ def setup_model(given: Answers, env_file: Path, *, interactive: bool, yes: bool)
         typer.echo(f"switchboard model: {exc}", err=True)
         return 1
     update_env_file(env_file, answers.env())
+    window = f" MODEL_CONTEXT_WINDOW={answers.context_window}" if answers.context_window else ""
     typer.echo(f"Saved to {env_file}: MODEL_BASE_URL={safe_url(answers.base_url or '')} "
-               f"MODEL_NAME={answers.model} MODEL_API_MODE={answers.api_mode}")
+               f"MODEL_NAME={answers.model} MODEL_API_MODE={answers.api_mode}{window}")
     return 0
 
 
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help="The endpoint, e.g. https://openrouter.ai/api/v1")]
-ApiKey = Annotated[str | None, typer.Option("--api-key", help="The endpoint's key ('' for none).")]
-ModelId = Annotated[str | None, typer.Option("--model", help="A model id the endpoint lists.")]
-Mode = Annotated[str | None, typer.Option("--api-mode", help="auto (default), chat, responses or anthropic.")]
+BaseUrl = Annotated[str | None, typer.Option("--base-url", metavar="URL",
+                                              help="The endpoint, e.g. https://openrouter.ai/api/v1")]
+ApiKey = Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="The endpoint's key ('' for none).")]
+ModelId = Annotated[str | None, typer.Option("--model", metavar="ID", help="A model id the endpoint lists.")]
+Mode = Annotated[str | None, typer.Option("--api-mode", metavar="MODE",
+                                          help="auto (default), chat, responses or anthropic.")]
+Window = Annotated[int | None, typer.Option("--context-window", metavar="TOKENS",
+                                           help="The model's context window, when the endpoint does not say it.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Write .env without asking to confirm.")]
 NonInteractive = Annotated[bool, typer.Option("--non-interactive", help="Never prompt: flags and .env only.")]
 
@@ -99,6 +105,7 @@ def model(
     api_key: ApiKey = None,
     model_id: ModelId = None,
     api_mode: Mode = None,
+    context_window: Window = None,
     yes: Yes = False,
     non_interactive: NonInteractive = False,
     env_file: EnvFile = Path(".env"),
@@ -108,7 +115,7 @@ def model(
     then written to .env. Flags answer questions in advance; with --non-interactive (or no
     terminal) nothing is asked."""
     interactive = not non_interactive and sys.stdin.isatty()
-    given = Answers(base_url, api_key, model_id, api_mode)
+    given = Answers(base_url, api_key, model_id, api_mode, context_window)
     raise typer.Exit(setup_model(given, env_file, interactive=interactive, yes=yes or not interactive))
 
 
@@ -137,7 +144,9 @@ async def _doctor(settings: Settings) -> int:
     return 1 if report.problems else 0
 
 
-def doctor(env_file: ReadEnvFile = Path(".env")) -> None:
-    """Check the configured endpoints: one line per problem, with its fix. Exits 1 on problems."""
-    settings = load_or_exit(env_file if env_file.exists() else None)
+def doctor(env_file: ReadEnvFile = None) -> None:
+    """Check the configured endpoints: one line per problem, with its fix.
+
+    Exit codes: 0 all checks passed; 1 problems found; 2 a bad setting."""
+    settings = load_or_exit(settings_file(env_file))
     raise typer.Exit(asyncio.run(_doctor(settings)))

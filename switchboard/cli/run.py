@@ -9,6 +9,7 @@ import sys
 
 import typer
 
+from bots.console import ConsoleAdapter
 from bots.registry import SPECS, Configured, configured, incomplete
 from core.config import Settings, SettingsError, exit_on_bad_setting, load_or_exit
 from core.logs.redaction import secret_values
@@ -16,7 +17,7 @@ from core.logs.setup import flush_repeats_forever, mask_also
 from core.loop_monitor import LoopLagMonitor
 from switchboard.assembly import Running, assembled
 from switchboard.cli.chat import start_chat
-from switchboard.cli.common import need_model, run_until_done, setup_logging
+from switchboard.cli.common import EnvFile, need_model, run_until_done, settings_file, setup_logging
 
 README_PLATFORMS = "README.md#platforms"
 
@@ -24,7 +25,8 @@ README_PLATFORMS = "README.md#platforms"
 def _status_table(running: Running) -> None:
     typer.echo(f"{'platform':<10} status")
     for adapter in running.adapters:
-        typer.echo(f"{adapter.name:<10} {adapter.status()}")
+        if adapter.status():  # the terminal relay has none: it only answers `switchboard chat` elsewhere
+            typer.echo(f"{adapter.name:<10} {adapter.status()}")
     typer.echo(f"{'redis':<10} {running.redis_where}")
     typer.echo(f"{'http':<10} listening on {running.web.host}:{running.web.port} (/healthz /readyz /metrics)")
 
@@ -35,7 +37,9 @@ async def serve(settings: Settings, platforms: list[Configured]) -> None:
     lag.start()
     repeats = asyncio.create_task(flush_repeats_forever(), name="log repeat counts")
     try:
-        async with assembled(settings, [p.build() for p in platforms]) as running:
+        # The console binding answers terminal chats whose conversation this process takes over.
+        adapters = [*(p.build() for p in platforms), ConsoleAdapter("", terminal=False)]
+        async with assembled(settings, adapters) as running:
             running.web.lag = lag
             # Everything loaded so far lives as long as the process: keep the collector from
             # re-scanning it (full collections of it showed up as 100+ ms event-loop stalls).
@@ -53,14 +57,28 @@ async def serve(settings: Settings, platforms: list[Configured]) -> None:
         await lag.stop()
 
 
-def run() -> None:
-    """Start every platform whose credentials are set."""
-    settings = load_or_exit()
-    settings = need_model(settings)
+def run(env_file: EnvFile = None) -> None:
+    """Start every platform whose settings are present (Telegram, Discord, Slack) and serve them
+    until SIGTERM or Ctrl-C; a short table says which connected.
+
+    With no platform configured, on a terminal the terminal chat starts instead (as
+    `switchboard chat`); without a terminal, one line names the settings to add and the exit
+    code is 1. A platform that cannot be reached is retried in the background, never given up.
+
+    \b
+    Exit codes:
+      0  stopped (SIGTERM or Ctrl-C)
+      1  could not start: no platform configured (without a terminal), Redis unreachable,
+         the default model under MIN_CONTEXT_TOKENS
+      2  a bad setting: a malformed value or token, a token the platform rejects, a half-set
+         platform, a missing --env-file or MODEL_ENDPOINTS_FILE"""
+    source = settings_file(env_file)
+    settings = load_or_exit(source)
+    settings = need_model(settings, source)
     setup_logging(settings)
     try:
-        platforms = configured()
-        half = incomplete()
+        platforms = configured(source)
+        half = incomplete(source)
     except SettingsError as exc:
         exit_on_bad_setting(exc)
     mask_also(secret_values(*(p.settings for p in platforms)))

@@ -140,3 +140,50 @@ async def test_300_models_are_searched_and_paged_in_the_terminal(env: dict[str, 
     assert _listed(found) == [f"m{n:03d}" for n in range(40, 50)]  # the ten matching, nothing else
     assert "page 1 of 15" in first and "page 2 of 15" in second and len(_listed(second)) == 20
     assert len(_listed(first)) == 20 and not set(_listed(second)) & set(_listed(first))
+
+
+async def test_version_and_help_read_as_a_newcomer_expects(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, _ = await _run(["--version"], "", env, tmp_path)
+    assert code == 0 and out.strip() == "switchboard 0.1.0"
+    code, out, _ = await _run(["run", "--help"], "", env, tmp_path)
+    assert code == 0 and "<bool>" not in out and "--env-file FILE" in out
+    assert "no platform configured" in out and "Exit codes:" in out and "2  a bad setting" in out
+    code, out, _ = await _run(["--help"], "", env, tmp_path)
+    assert "--install-completion" in out and "--version" in out
+
+
+@pytest.mark.parametrize(("args", "setting", "line"), [
+    (["run", "--env-file", "nowhere.env"], {}, "switchboard: --env-file nowhere.env does not exist."),
+    (["chat"], {"MODEL_ENDPOINTS_FILE": "spare.toml"},
+     "switchboard: MODEL_ENDPOINTS_FILE names spare.toml, which does not exist"),
+    (["chat"], {"MODEL_NAME": "text-embedding-3-small"},
+     "switchboard: MODEL_NAME text-embedding-3-small cannot chat: it is not a chat model (embeddings, speech, "
+     "images or moderation). Pick a chat model (see `switchboard model`)."),
+    (["run"], {"TELEGRAM_BOT_TOKEN": "123456"},
+     "switchboard: Invalid setting TELEGRAM_BOT_TOKEN: does not look like a bot token (123456789:AA...); "
+     "copy it again from @BotFather"),
+    (["run"], {"SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef"},
+     "switchboard: SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events) "
+     "is missing (see README.md#platforms)."),
+])
+async def test_a_bad_setting_of_any_kind_is_one_line_and_exit_2(
+        env: dict[str, str], tmp_path: Path, args: list[str], setting: dict[str, str], line: str) -> None:
+    code, out, err = await _run(args, "hello\n", env | setting, tmp_path)
+    assert code == 2, err
+    assert err.strip().splitlines() == [line] and not out
+
+
+async def test_a_malformed_endpoints_file_stops_start_up_with_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "endpoints.toml").write_text("[[endpoint]]\nname = 'spare'\n")
+    code, _, err = await _run(["chat"], "hello\n", env, tmp_path)
+    assert code == 2
+    assert err.strip().splitlines() == ["switchboard: endpoints.toml: endpoint 'spare': base_url must start with "
+                                        "http:// or https://"]
+
+
+async def test_chat_reads_the_settings_file_it_is_given(env: dict[str, str], tmp_path: Path) -> None:
+    model = {k: env.pop(k) for k in ("MODEL_BASE_URL", "MODEL_NAME")}
+    (tmp_path / "staging.env").write_text("".join(f"{k}={v}\n" for k, v in model.items()))
+    code, out, err = await _run(["chat", "--env-file", "staging.env", "--user", "erin"], "hi\n", env, tmp_path)
+    assert code == 0, err
+    assert out == "You said: hi\n"

@@ -87,7 +87,8 @@ async def test_discord_sync_registers_the_commands_globally_or_for_one_server(
 async def test_sync_with_a_bad_token_says_so(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     import discord
 
-    settings = DiscordSettings(_env_file=None, bot_token=SecretStr("wrong"), api_base=fake.base_url,  # type: ignore[call-arg]
+    wrong = SecretStr("MTAxMjM0NTY3ODkwMTIzNDU2.GwronG.not-the-token-of-this-bot")
+    settings = DiscordSettings(_env_file=None, bot_token=wrong, api_base=fake.base_url,  # type: ignore[call-arg]
                                gateway_url=fake.gateway_url)
     with pytest.raises(discord.LoginFailure):
         await sync_commands(settings)
@@ -116,3 +117,26 @@ async def test_the_status_line_says_when_commands_were_never_registered(
                                         api_base=fake.base_url, gateway_url=fake.gateway_url))
     second = await start_bot()
     assert second.adapter.status() == "gateway as switchboard in 1 server (message content off)"
+
+
+@pytest.mark.parametrize("command", ["invite", "sync"])
+async def test_with_discord_unreachable_invite_and_sync_say_so_in_one_line(
+        env: dict[str, str], tmp_path: Path, command: str) -> None:
+    env = env | {"DISCORD_API_BASE": "http://127.0.0.1:9/api/v10"}  # nothing listens there
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", DISCORD_CLI, "discord", command, cwd=tmp_path,
+                                                env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1 and not out
+    [line] = err.decode().strip().splitlines()
+    assert line.startswith("switchboard: cannot reach Discord (") and "check the network" in line
+
+
+async def test_invite_with_a_rejected_token_is_one_line_and_exit_2(
+        env: dict[str, str], tmp_path: Path) -> None:
+    env = env | {"DISCORD_BOT_TOKEN": "MTAxMjM0NTY3ODkwMTIzNDU2.GwronG.not-the-token-of-this-bot"}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", DISCORD_CLI, "discord", "invite", cwd=tmp_path,
+                                                env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    [line] = err.decode().strip().splitlines()
+    assert line.startswith("switchboard: Discord rejected DISCORD_BOT_TOKEN")

@@ -3,6 +3,8 @@ Discord being down at start does not, and the bot connects once it is back."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from core.errors import StartupError
@@ -12,7 +14,7 @@ from tests.fakes.discord_api import FakeDiscord
 
 async def test_a_wrong_token_stops_start_up_with_one_line(start_bot: StartBot) -> None:
     with pytest.raises(StartupError, match="rejected DISCORD_BOT_TOKEN") as failure:
-        await start_bot(discord_bot_token="not-the-token")
+        await start_bot(discord_bot_token="MTAxMjM0NTY3ODkwMTIzNDU2.GwronG.not-the-token-of-this-bot")
     assert "not-the-token" not in str(failure.value)
 
 
@@ -23,8 +25,10 @@ async def test_a_refused_content_intent_says_where_to_enable_it(start_bot: Start
     assert fake.gateway.closed_with == [4014]
 
 
-async def test_discord_down_at_start_is_retried_in_the_background(start_bot: StartBot, fake: FakeDiscord) -> None:
-    fake.fail("GET /users/@me", 503, 0, "upstream connect error")
+async def test_discord_down_at_start_is_retried_in_the_background(start_bot: StartBot, fake: FakeDiscord,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    fake.fail("GET /users/@me", 503, 0, "upstream connect error", times=3)
     bot = await start_bot(adapter={"retry_delay": 0.05})
     assert bot.adapter.status().startswith("connecting (Discord unreachable")
     assert not bot.adapter.ready()  # /readyz names Discord meanwhile
@@ -36,3 +40,8 @@ async def test_discord_down_at_start_is_retried_in_the_background(start_bot: Sta
     assert bot.adapter.ready()
     await bot.adapter.stop_intake()
     assert not bot.adapter.ready()  # shutting down: no longer a replica to send work to
+    said = [r.getMessage() for r in caplog.records]
+    # Said once per outage, not once per attempt (4 logins here).
+    assert sum("Discord is unreachable" in m for m in said) == 1
+    assert sum("Discord is reachable again" in m for m in said) == 1
+    assert sum(m == "logging in using static token" for m in said) == 1

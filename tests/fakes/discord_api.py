@@ -35,6 +35,7 @@ from tests.fakes.discord_rest import API, DiscordRest
 
 STRING_OPTION = 3
 IS_VOICE_MESSAGE = 1 << 13  # attachment flag
+TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2.GfakeT.fake-discord-token-for-the-tests"  # the shape of a real bot token
 
 
 class FakeDiscord(FakeServer[Call, Canned]):
@@ -42,8 +43,8 @@ class FakeDiscord(FakeServer[Call, Canned]):
 
     shutdown_timeout = 0.5  # stopping waits at most this long for requests still open (the gateway socket)
 
-    def __init__(self, *, token: str = "fake-discord-token.for-tests", heartbeat_ms: int = 41250,
-                 allow_message_content: bool = True, ack_deadline: float = 3.0, token_life: float = 900.0) -> None:
+    def __init__(self, *, token: str = TOKEN, heartbeat_ms: int = 41250, allow_message_content: bool = True,
+                 ack_deadline: float = 3.0, token_life: float = 900.0) -> None:
         super().__init__()
         self.token = token
         self.ack_deadline = ack_deadline  # seconds an interaction may wait for its first response

@@ -130,3 +130,24 @@ def test_closest_ids() -> None:
     assert closest("GPT4o", ids)[0] == "gpt-4o"
     assert closest("claude sonnet", ids)[0] == "claude-sonnet-4"
     assert closest("zzzzzz", ids) == ()
+
+
+async def test_models_that_cannot_chat_are_left_out(http: httpx.AsyncClient) -> None:
+    openrouter = [{"id": "openai/gpt-4o", "architecture": {"input_modalities": ["text", "image"],
+                                                          "output_modalities": ["text"]}},
+                  {"id": "google/gemini-2.5-flash-image", "architecture": {"output_modalities": ["image", "text"]}},
+                  {"id": "black-forest-labs/flux", "architecture": {"output_modalities": ["image"]}}]
+    plain = [{"id": i} for i in ("gpt-4o", "text-embedding-3-small", "gpt-image-1", "tts-1", "gpt-4o-mini-tts",
+                                 "whisper-1", "gpt-4o-transcribe", "dall-e-3", "omni-moderation-latest",
+                                 "nomic-embed-text", "o3")]
+    info = {"data": [{"model_name": "chatty", "model_info": {"mode": "chat", "max_input_tokens": 128000}},
+                     {"model_name": "vectors", "model_info": {"mode": "embedding", "max_input_tokens": 8192}},
+                     {"model_name": "painter", "model_info": {"mode": "image_generation"}}]}
+    async with FakeModelAPI(models=openrouter) as api:
+        assert [m.id for m in await ChatCompletionsClient(api.base_url, "", http).list_models()] == [
+            "openai/gpt-4o", "google/gemini-2.5-flash-image"]
+    async with FakeModelAPI(models=plain) as api:
+        assert [m.id for m in await ChatCompletionsClient(api.base_url, "", http).list_models()] == ["gpt-4o", "o3"]
+    async with FakeModelAPI(models=[{"id": "chatty"}, {"id": "vectors"}, {"id": "painter"}],
+                            routes={"GET /v1/model/info": info}) as api:
+        assert windows(await ChatCompletionsClient(api.base_url, "", http).list_models()) == {"chatty": 128000}

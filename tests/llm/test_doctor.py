@@ -138,3 +138,15 @@ async def test_a_failed_listing_is_named_as_such(http: httpx.AsyncClient) -> Non
     [window] = [line for line in report.lines if "context window is unknown" in line]
     assert window.startswith("! primary") and "models could not be listed (HTTP 500" in window
     assert "does not say" not in window
+
+
+async def test_an_endpoints_file_named_but_missing_or_broken_is_named_once(
+        http: httpx.AsyncClient, tmp_path: Path) -> None:
+    missing = tmp_path / "spare.toml"
+    async with FakeModelAPI(models=MODELS) as api:
+        report = await run(http, model_base_url=api.base_url, model_endpoints_file=missing)
+        assert problems(report) == [f"✗ MODEL_ENDPOINTS_FILE names {missing}, which does not exist "
+                                    "→ fix it (see docs/model-endpoints.md)"]
+        missing.write_text("[[endpoint]\n")
+        [broken] = problems(await run(http, model_base_url=api.base_url, model_endpoints_file=missing))
+    assert broken.count(str(missing)) == 1 and "cannot read it" in broken

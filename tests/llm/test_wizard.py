@@ -158,3 +158,30 @@ async def test_cli_without_a_terminal_says_a_failure_once_and_asks_nothing(tmp_p
     assert code == 1
     assert "could not list models" in out and "type the model id" not in out
     assert out.count("unsupported chat template") == 1, out
+
+
+async def test_a_window_nobody_reports_is_asked_for_and_written(http: httpx.AsyncClient, tmp_path: Path) -> None:
+    async with FakeModelAPI(models=[{"id": "mystery-model"}]) as api:
+        prompter = Scripted([api.base_url, "", "mystery-model",
+                             "lots",  # not a number: asked again
+                             "32k",  # under the minimum: pick another model
+                             "mystery-model", "131,072", ""])
+        answers = await Wizard(prompter, http, minimum=64000, current=Answers()).run(Answers())
+        script = await Wizard(Scripted([api.base_url, "", "mystery-model", "", ""], interactive=False), http,
+                              minimum=64000, current=Answers()).run(Answers())
+    assert answers.context_window == 131072 and answers.env()["MODEL_CONTEXT_WINDOW"] == "131072"
+    assert prompter.asked.count("--context-window") == 3
+    said = "\n".join(prompter.said)
+    assert "does not say how large mystery-model's context window is" in said
+    assert "a window is a number of tokens" in said and "under the 64,000-token minimum" in said
+    assert "✓ mystery-model: window 131K (MODEL_CONTEXT_WINDOW=131072)" in said
+    assert script.context_window is None and "MODEL_CONTEXT_WINDOW" not in script.env()  # Enter: assume it
+
+
+async def test_a_model_that_cannot_chat_is_refused_with_one_line(http: httpx.AsyncClient) -> None:
+    async with FakeModelAPI(models=[*MODELS, {"id": "text-embedding-3-small"}]) as api:
+        prompter = Scripted([api.base_url, "", "text-embedding-3-small", "big-model", ""])
+        answers = await Wizard(prompter, http, minimum=64000, current=Answers()).run(Answers())
+    assert answers.model == "big-model"
+    assert "text-embedding-3-small" not in "\n".join(line for line in prompter.said if line.lstrip()[:1].isdigit())
+    assert "✗ text-embedding-3-small cannot chat: it is not a chat model" in "\n".join(prompter.said)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from core.errors import StartupError
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_events import ALICE_DM, GENERAL
 from tests.slack.conftest import StartBot
 
@@ -82,3 +85,20 @@ async def test_bad_tokens_stop_start_up_with_one_line(start_bot: StartBot) -> No
         await start_bot(slack_bot_token="xoxb-wrong")
     with pytest.raises(StartupError, match=r"Slack rejected SLACK_APP_TOKEN \(invalid_auth\)"):
         await start_bot(slack_app_token="xapp-wrong")
+
+
+
+async def test_slack_down_at_start_is_retried_in_the_background(
+        start_bot: StartBot, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", fake.bot_token)  # as in a real process: bolt reads it too
+    fake.fail_next("auth.test", "service_unavailable", status=503, times=3)
+    bot = await start_bot(adapter={"retry_delay": 0.05})  # returns once the WebSocket is open
+    await bot.fake.dm("you came back")
+    await bot.thread_shows(ALICE_DM, None, "You said: you came back")
+    assert bot.adapter.status().startswith("socket mode as @switchboard")
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("Slack is unreachable (HTTP 503)" in m for m in said) == 1  # once per outage, not per try
+    assert sum("Slack is reachable again" in m for m in said) == 1
+    assert not any("will be unused" in m for m in said)  # bolt's warning about our own client

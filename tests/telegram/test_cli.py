@@ -78,3 +78,20 @@ async def test_json_logs_parse_and_follow_one_message_from_intake_to_the_last_pl
     assert ("core.reply.retry_after", "INFO") in about  # the platform's 429, after the model answered
     assert ("core.pipeline.answer", "DEBUG") in about  # the reply's end
     assert secret_key not in err.decode() and fake.token not in err.decode()
+
+
+async def test_a_token_telegram_rejects_is_one_line_and_exit_2(
+        fake: FakeTelegram, model_server: FakeModelServer, redis_url: str, prefix: str,
+        redis: Redis, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("switchboard")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+           "TELEGRAM_BOT_TOKEN": "4242:not-the-right-token", "TELEGRAM_API_BASE": fake.base_url,
+           "MODEL_BASE_URL": model_server.base_url, "MODEL_NAME": "fake-large",
+           "REDIS_URL": redis_url, "REDIS_PREFIX": prefix}
+    proc = await asyncio.create_subprocess_exec(
+        str(script), "run", cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        "switchboard: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); copy it again from @BotFather."]
