@@ -16,16 +16,18 @@ _.wss_uri  # slack_sdk's Socket Mode client: the URL issued in the foreground
 
 # Called by a framework (typer commands, pydantic validators, discord.py views).
 invite  # `switchboard discord invite`
+list_codes  # `switchboard pair list`
 main  # the `switchboard` console script (pyproject.toml)
 _.is_dispatchable
 _._http_url
 _._ws_url
 _._redis_url
 _._upper
+_._lower
+_._admins
 
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget
-user_name  # Inbound.user_name: shown to the operator where a person is named (pairing, stats)
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement

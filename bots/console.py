@@ -74,6 +74,11 @@ class ConsoleAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return True
 
+    @property
+    def has_allowlist(self) -> bool:
+        """The terminal's list is whoever sits at it: the operator, under every ACCESS_POLICY."""
+        return True
+
     def inbound(self, text: str) -> Inbound:
         return Inbound(
             platform=self.name,

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     user_messages_per_minute: Annotated[int, Field(ge=0)] = 20  # 0 turns the limit off
     drain_seconds: Annotated[float, Field(ge=0)] = 10.0  # on shutdown, replies in flight get this long
 
+    # Who may talk, and how much (README "Access, budgets and admins")
+    access_policy: Literal["open", "allowlist", "pairing"] = "open"
+    admins: str = ""  # platform:user_id, comma-separated: telegram:123,discord:456,slack:U789
+    user_daily_tokens: Annotated[int, Field(ge=0)] = 0  # input + output tokens per user per UTC day; 0 = no limit
+    user_monthly_tokens: Annotated[int, Field(ge=0)] = 0  # per UTC calendar month; 0 = no limit
+
     # The gateway's own HTTP server (webhooks, health); started only when something needs it
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
@@ -92,6 +98,20 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            platform, _, user = item.partition(":")
+            if item and not (platform.strip() and user.strip()):
+                raise ValueError(f"write each admin as platform:user_id (e.g. telegram:123), not {item[:40]!r}")
+        return value
+
+    @field_validator("access_policy", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

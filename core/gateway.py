@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import logging
 
+from core.access.policy import Verdict
 from core.pipeline.access import access
 from core.pipeline.admission import admission
 from core.pipeline.answer import answer
 from core.pipeline.base import Step
 from core.pipeline.commands import commands
+from core.pipeline.hygiene import hygiene
+from core.pipeline.quota import quota
 from core.pipeline.validate import validate
 from core.services import Core
 from core.store.conversation_queue import Exchange
@@ -18,8 +21,9 @@ from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
-# The order matters: dedupe before anything the user could see, then the cheap checks.
-STEPS: tuple[Step, ...] = (admission, validate, access, commands)
+# The order matters: dedupe before anything the user could see, then the cheap checks; commands
+# before the quota, so /usage answers someone over their budget.
+STEPS: tuple[Step, ...] = (admission, hygiene, validate, access, commands, quota)
 
 
 class Gateway:
@@ -56,13 +60,18 @@ class Gateway:
         """Model ids an adapter may offer (menus, autocomplete): listed, over the context gate."""
         return await self.core.usable_models(matching)
 
+    async def admits(self, inbound: Inbound) -> bool:
+        """Whether ACCESS_POLICY lets this sender talk (before an adapter does work for them,
+        e.g. opening a thread); the pipeline decides again, and answers those it refuses."""
+        return await self.core.access.decide(inbound, self.core.binding(inbound)) is Verdict.ALLOWED
+
     async def notify(self, inbound: Inbound, text: str) -> None:
         """A fixed answer outside the model ("text only for now"): dedupe and access apply."""
         try:
-            if not self.core.binding(inbound).is_allowed(inbound):
+            if not await self.admits(inbound):
                 return
             if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
-                await self.core.outlet_for(inbound).notice(text)
+                self.core.notices.send(inbound, text)
         except Exception:
             log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
 
@@ -77,8 +86,8 @@ class Gateway:
                 await self._enqueue(current)
         except Exception:
             log.exception("failed to handle %s event %s", inbound.platform, inbound.event_id)
-            with contextlib.suppress(Exception):
-                await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
+            with contextlib.suppress(Exception):  # e.g. a platform nobody bound: logged above
+                self.core.notices.send(inbound, "Something went wrong on our side. Please try again.")
 
     async def _enqueue(self, inbound: Inbound) -> None:
         conv_id = str(self.core.conversation(inbound))
@@ -156,14 +165,16 @@ class Gateway:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="queue sweeper")
 
     async def join(self, within: float | None = None) -> bool:
-        """Wait until every conversation this process is answering has drained.
+        """Wait until every conversation this process is answering has drained, and every notice
+        queued went out.
 
         With `within`, gives up after that many seconds; True when everything drained.
         """
         try:
             async with asyncio.timeout(within):
-                while self._tasks:
+                while self._tasks or self.core.notices.pending:
                     await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                    await self.core.notices.drain()
         except TimeoutError:
             return False
         return True
@@ -179,3 +190,4 @@ class Gateway:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.core.notices.cancel()

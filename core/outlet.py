@@ -44,4 +44,9 @@ class PlatformBinding(Protocol):
 
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet: ...
 
-    def is_allowed(self, inbound: Inbound) -> bool: ...
+    def is_allowed(self, inbound: Inbound) -> bool:
+        """The platform's own allowlists admit the sender (everyone, when none is set)."""
+
+    @property
+    def has_allowlist(self) -> bool:
+        """Some allowlist is set: ACCESS_POLICY=allowlist and pairing let in only whom it names."""

@@ -18,6 +18,7 @@ from core.llm.base import ModelInfo
 from core.llm.endpoints import EndpointsFileError
 from core.llm.factory import build_model_client
 from core.llm.gate import check_window, window_warning
+from core.llm.prices import load_price_table
 from core.redis_client import RedisHandle, connect
 from core.services import Core
 from core.web import WebServer
@@ -89,10 +90,11 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
     handle = await _redis(settings, redis)
     try:
         try:
+            prices = load_price_table(settings.model_endpoints_file)
             model = build_model_client(settings, handle.client, settings.redis_prefix)
         except EndpointsFileError as exc:
             raise StartupError(str(exc)) from None
-        core = Core(settings=settings, redis=handle.client, model=model)
+        core = Core(settings=settings, redis=handle.client, model=model, price_table=prices)
         gateway = Gateway(core)
         web = WebServer(settings.http_host, settings.http_port)
         try:
@@ -100,6 +102,8 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
             await check_fallbacks(core)
             for adapter in adapters:
                 core.bind(adapter)
+            for line in core.access.warnings(adapters):
+                log.warning(line)
             await start_all(adapters, gateway, web)
             try:
                 await web.start()

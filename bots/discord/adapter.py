@@ -73,6 +73,10 @@ class DiscordAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
+    @property
+    def has_allowlist(self) -> bool:
+        return not self._access.open
+
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
         channel_id = int(inbound.chat_id)
         ref = InteractionRef.of(inbound)

@@ -79,6 +79,10 @@ class TelegramAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
+    @property
+    def has_allowlist(self) -> bool:
+        return not self._access.open
+
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer) -> Outlet:
         limits = self.limits_for(inbound)
         if inbound.is_direct and self._drafts:
@@ -148,7 +152,7 @@ class TelegramAdapter:
     async def _prepare(self) -> None:
         me = await self.bot.me()
         await self.bot.set_my_commands(
-            [BotCommand(command=c.name, description=c.summary[:256]) for c in COMMANDS])
+            [BotCommand(command=c.name, description=c.summary[:256]) for c in COMMANDS if not c.admin])
         if self.webhook:
             await self.bot.set_webhook(self.webhook, secret_token=self._secret,
                                        allowed_updates=self.dispatcher.resolve_used_update_types())

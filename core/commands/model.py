@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from core.commands.base import Command, CommandContext
+from core.commands.model_pick import pick_model
 from core.llm.errors import ModelError
 from core.llm.gate import check_window
 from core.llm.gate import tokens_k as _k
-from core.llm.suggest import closest_usable
 from core.types import Choice
 
 log = logging.getLogger(__name__)
@@ -43,27 +43,12 @@ async def _listing(ctx: CommandContext, current: str) -> None:
 
 
 async def _switch(ctx: CommandContext, wanted: str) -> None:
-    try:
-        models = await ctx.core.catalog.models()
-    except ModelError as exc:
-        log.warning("listing models failed while switching: %s", exc)
-        models = []
-    by_id = {m.id.lower(): m for m in models}
-    info = by_id.get(wanted.lower())
-    if models and info is None:
-        close = closest_usable(wanted, models, ctx.core.settings.min_context_tokens)
-        hint = f" Did you mean {', '.join(close)}?" if close else " Send /model to see the list."
-        await ctx.outlet.notice(f"Unknown model {wanted!r}.{hint}")
+    picked = await pick_model(ctx.core, wanted)
+    if picked.model is None:
+        await ctx.outlet.notice(picked.line)
         return
-    if info is not None:
-        refusal = check_window(info, ctx.core.settings.min_context_tokens)
-        if refusal:
-            await ctx.outlet.notice(refusal + " Pick another with /model.")
-            return
-        wanted = info.id
-    await ctx.core.choices.set(ctx.inbound.platform, ctx.inbound.user_id, wanted)
-    note = "" if models else " (the endpoint's model list was unavailable, so it was not checked)"
-    await ctx.outlet.notice(f"Model switched to {wanted}{note}.")
+    await ctx.core.choices.set(ctx.inbound.platform, ctx.inbound.user_id, picked.model)
+    await ctx.outlet.notice(f"Model switched to {picked.model}{picked.line}.")
 
 
 async def model(ctx: CommandContext) -> None:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.llm.base import ModelInfo
-from core.llm.catalog_parse import context_window, parse_model_list
+from core.llm.catalog_parse import context_window, parse_model_list, token_prices
 from core.llm.errors import ModelError
 from core.llm.urls import PUBLIC_HOSTS, anthropic_url, host, openai_models_url, root, split_base
 from core.llm.wire import WireClient
@@ -27,7 +27,10 @@ async def list_openai(client: WireClient) -> list[ModelInfo]:
     models = parse_model_list(await client.fetch_json("GET", openai_models_url(client.base_url)))
     if not models or all(m.context_window for m in models) or host(client.base_url) in PUBLIC_HOSTS:
         return models
-    for probe in (_litellm_windows, _llamacpp_windows, _ollama_windows):
+    litellm = await _quietly(_litellm_info(client))
+    if litellm:
+        return [_filled(m, litellm.get(m.id)) for m in models]
+    for probe in (_llamacpp_windows, _ollama_windows):
         windows = await _quietly(probe(client, models))
         if windows:
             return [m if m.context_window else replace(m, context_window=windows.get(m.id)) for m in models]
@@ -46,24 +49,34 @@ async def list_anthropic(client: WireClient) -> list[ModelInfo]:
     return models
 
 
-async def _quietly(probe: Any) -> dict[str, int]:
+async def _quietly(probe: Any) -> dict[str, Any]:
     """A metadata probe is a guess about the server: any failure just means 'not this one'."""
     try:
-        result: dict[str, int] = await probe
+        result: dict[str, Any] = await probe
         return result
     except ModelError:
         return {}
 
 
-async def _litellm_windows(client: WireClient, models: list[ModelInfo]) -> dict[str, int]:
+def _filled(model: ModelInfo, found: ModelInfo | None) -> ModelInfo:
+    """The listed model with what the probe knew and the list did not (window, prices)."""
+    if found is None:
+        return model
+    return replace(model, context_window=model.context_window or found.context_window,
+                   prices=model.prices or found.prices)
+
+
+async def _litellm_info(client: WireClient) -> dict[str, ModelInfo]:
+    """A LiteLLM proxy's `/model/info`: each model's window and cost per token."""
     data = await client.fetch_json("GET", split_base(client.base_url)[0] + "/model/info")
-    windows: dict[str, int] = {}
+    found: dict[str, ModelInfo] = {}
     for entry in data.get("data", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict) and entry.get("model_name"):
-            window = context_window(entry)
-            if window:
-                windows.setdefault(str(entry["model_name"]), window)
-    return windows
+            name = str(entry["model_name"])
+            info = ModelInfo(name, context_window(entry), token_prices(entry))
+            if (info.context_window or info.prices) and name not in found:
+                found[name] = info
+    return found
 
 
 async def llamacpp_n_ctx(client: WireClient) -> int | None:

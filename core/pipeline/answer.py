@@ -7,10 +7,12 @@ import time
 
 from core.llm.base import ModelInfo
 from core.llm.gate import check_window
+from core.pipeline.quota import over_line
 from core.pipeline.refit import Prompt, answer_events
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
+from core.store.ledger import Periods
 from core.tokens import estimate_tokens
 from core.types import Inbound, Turn
 
@@ -23,11 +25,17 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     conv = core.conversation(inbound)
     binding = core.binding(inbound)
     limits = binding.limits_for(inbound)
+    periods = Periods.at()
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
-                                   limits.min_edit_interval)
+                                   limits.min_edit_interval, periods=periods)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
     outlet = binding.outlet_for(inbound, pacer)
-    model = ctx.model_choice or settings.model_name
+    # Queued while under budget, answered after earlier answers spent it: refused all the same.
+    over = None if ctx.quota is None or core.access.is_admin(inbound) else core.ledger.over(ctx.quota, periods)
+    if over is not None:
+        await outlet.notice(over_line(over, periods.now))
+        return None
+    model = ctx.model(settings.model_name)
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
         return None
@@ -38,7 +46,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         await outlet.notice(f"{refusal} Pick another with /model.")
         return None
     user_tokens = estimate_tokens(inbound.text)
-    prompt = Prompt(model, settings.system_prompt, ctx.history, inbound.text, user_tokens,
+    prompt = Prompt(model, ctx.chat_prompt or settings.system_prompt, ctx.history, inbound.text, user_tokens,
                     settings.reply_reserve_tokens)
     fitted = prompt.fit(window)
     if fitted is None:
@@ -70,4 +78,5 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         input_tokens=outcome.input_tokens or fitted.prompt_tokens,
         output_tokens=outcome.output_tokens or turns[1].tokens,
         turns=tuple(t.to_json() for t in turns),
+        spending=core.ledger.spending(inbound.platform, inbound.user_id, inbound.user_name, model, Periods.at()),
     )

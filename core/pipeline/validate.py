@@ -14,13 +14,11 @@ async def validate(inbound: Inbound, core: Core) -> Inbound | None:
     text = inbound.text.strip()
     limit = core.settings.max_input_chars
     if not text:
-        await core.outlet_for(inbound).notice("Send me some text and I will answer it.")
+        core.notices.send(inbound, "Send me some text and I will answer it.")
         return None
     if len(text) > limit:
         log.info("refused %d-char message from %s:%s", len(text), inbound.platform, inbound.user_id)
-        await core.outlet_for(inbound).notice(
-            f"Your message is {len(text):,} characters; the limit is {limit:,}. "
-            "Please shorten it or split it into parts."
-        )
+        core.notices.send(inbound, f"Your message is {len(text):,} characters; the limit is {limit:,}. "
+                                   "Please shorten it or split it into parts.")
         return None
     return inbound
