@@ -20,8 +20,9 @@ def span(seconds: float) -> str:
     return f"{secs} s"
 
 
-def resets(at: float, now: float) -> str:
-    """"resets at 00:00 UTC (in 5 h 12 min)", or "on 1 Feb" when it is not today."""
+def resets(at: float, now: float, *, dated: bool = False) -> str:
+    """"resets at 00:00 UTC (in 5 h 12 min)"; with the date ("on 1 Feb") when `dated` or a day or
+    more away."""
     when = dt.datetime.fromtimestamp(at, dt.UTC)
-    day = "" if at - now < 86400 else f" on {when.day} {when:%b}"
+    day = f" on {when.day} {when:%b}" if dated or at - now >= 86400 else ""
     return f"resets{day} at {when:%H:%M} UTC (in {span(at - now)})"

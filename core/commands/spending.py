@@ -31,7 +31,8 @@ def budget_line(period: Period, tally: Tally, limits: TokenLimits, periods: Peri
         return head + " (no limit)"
     left = max(0, limit - tally.tokens)
     own = ", set by /quota" if period in limits.own else ""
-    return f"{head} of {limit:,}{own} ({left:,} left); {resets(periods.ends(period), periods.now)}"
+    when = resets(periods.ends(period), periods.now, dated=period == "month")
+    return f"{head} of {limit:,}{own} ({left:,} left); {when}"
 
 
 async def user_lines(core: Core, platform: str, user_id: str) -> list[str]:

@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 def over_line(over: OverQuota, now: float) -> str:
     what = "today's" if over.period == "day" else "this month's"
-    return f"You have used {what} {over.limit:,} tokens. Your budget {resets(over.resets_at, now)}; see /usage."
+    when = resets(over.resets_at, now, dated=over.period == "month")
+    return f"You have used {what} {over.limit:,} tokens. Your budget {when}; see /usage."
 
 
 async def quota(inbound: Inbound, core: Core) -> Inbound | None:
