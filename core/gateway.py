@@ -7,6 +7,7 @@ import contextlib
 import logging
 
 from core.access.policy import Verdict
+from core.hygiene import clean_inbound
 from core.pipeline.access import access
 from core.pipeline.admission import admission
 from core.pipeline.answer import answer
@@ -21,9 +22,10 @@ from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
-# The order matters: dedupe before anything the user could see, then the cheap checks; commands
-# before the quota, so /usage answers someone over their budget.
-STEPS: tuple[Step, ...] = (admission, hygiene, validate, access, commands, quota)
+# The order matters: clean strings before anything reads them, dedupe before anything the user
+# could see, access before the rest (someone not let in hears only that), then the cheap checks;
+# commands before the quota, so /usage answers someone over budget.
+STEPS: tuple[Step, ...] = (hygiene, admission, access, validate, commands, quota)
 
 
 class Gateway:
@@ -68,6 +70,7 @@ class Gateway:
     async def notify(self, inbound: Inbound, text: str) -> None:
         """A fixed answer outside the model ("text only for now"): dedupe and access apply."""
         try:
+            inbound = clean_inbound(inbound)
             if not await self.admits(inbound):
                 return
             if await self.core.admissions.first_time(inbound.platform, inbound.event_id):

@@ -13,6 +13,16 @@ from core.loop_monitor import LoopLagMonitor
 log = logging.getLogger(__name__)
 
 
+def _seconds(raw: str) -> float | None:
+    """A query's seconds (None when absent); ValueError unless a positive finite number."""
+    if not raw:
+        return None
+    value = float(raw)
+    if not 0 < value < 10**9:  # also refuses nan and inf
+        raise ValueError(raw)
+    return value
+
+
 class WebServer:
     """Started only when an adapter registered a route; binds HTTP_HOST:HTTP_PORT."""
 
@@ -31,9 +41,12 @@ class WebServer:
 
     async def _health(self, request: web.Request) -> web.Response:
         body: dict[str, Any] = {"ok": True}
+        try:
+            window = _seconds(request.query.get("window", ""))  # e.g. a benchmark's run
+        except ValueError:
+            return web.json_response({"ok": False, "error": "window must be a number of seconds"}, status=400)
         if self.lag is not None:
-            window = request.query.get("window", "")  # seconds, e.g. a benchmark's run
-            body["loop_lag"] = self.lag.snapshot(float(window) if window.replace(".", "", 1).isdigit() else None)
+            body["loop_lag"] = self.lag.snapshot(window)
         return web.json_response(body)
 
     async def start(self) -> None:

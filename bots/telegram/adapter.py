@@ -26,7 +26,7 @@ from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
 from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
-from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
+from bots.telegram.webhook import UnreadableUpdate, WebhookReceiver, route_path, webhook_secret, webhook_url
 from core.commands import COMMANDS
 from core.errors import IntakeClosed, StartupError
 from core.gateway import Gateway
@@ -125,14 +125,16 @@ class TelegramAdapter:
         self._state = "stopped"
 
     async def feed(self, data: dict[str, Any]) -> None:
-        """One update as a webhook delivered it (IntakeClosed while shutting down)."""
+        """One update as a webhook delivered it (IntakeClosed while shutting down,
+        UnreadableUpdate for what aiogram cannot read)."""
         if not self._accepting:
             raise IntakeClosed
         try:
             update = Update.model_validate(data, context={"bot": self.bot})
-        except ValidationError as exc:  # acknowledged: a retry would not parse any better
-            log.warning("ignoring an update aiogram cannot read: %s", exc.errors()[:1])
-            return
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[:1]
+            where = ".".join(str(p) for p in first[0]["loc"])[:80] if first else ""
+            raise UnreadableUpdate(f"{exc.error_count()} problem(s), first at {where or 'the top'}") from None
         await self.dispatcher.feed_update(self.bot, update)
 
     async def _first_connect(self) -> bool:

@@ -1,14 +1,12 @@
-"""Control characters and lone surrogates never reach commands, storage or the model."""
+"""Control characters and lone surrogates never reach Redis, commands or the model: the first
+step, before anything reads the message (core/hygiene.py)."""
 
 from __future__ import annotations
 
-import dataclasses
-
-from core.hygiene import clean_text
+from core.hygiene import clean_inbound
 from core.services import Core
 from core.types import Inbound
 
 
 async def hygiene(inbound: Inbound, core: Core) -> Inbound | None:
-    text = clean_text(inbound.text)
-    return inbound if text == inbound.text else dataclasses.replace(inbound, text=text)
+    return clean_inbound(inbound)

@@ -6,11 +6,13 @@ import re
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _CLOSE = "\n```"
+MAX_REOPENED = 40  # a longer opening line ("```python title=...") is reopened as its backticks alone
 
 
 def utf16_len(text: str) -> int:
-    """Telegram and Discord count UTF-16 code units; this never undercounts for Slack."""
-    return len(text.encode("utf-16-le")) // 2
+    """Telegram and Discord count UTF-16 code units; this never undercounts for Slack.
+    A lone surrogate (half a pair, from a JSON escape) counts as the one unit it is."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _prefix_fitting(text: str, limit: int) -> int:
@@ -41,6 +43,17 @@ def _open_fence(text: str) -> str | None:
     return opening
 
 
+def _reopening(fence: str | None, cut: int) -> str | None:
+    """The line that reopens a fence on the next page: the opening line, or just its backticks
+    when the line is long; None when even those would not leave the next page shorter (each page
+    must use up more text than it adds, or a long fence line would be reopened for ever)."""
+    if fence is None:
+        return None
+    match = _FENCE.match(fence)
+    line = fence if len(fence) <= MAX_REOPENED else (match.group(1) if match else fence)
+    return line if len(line) + 1 < cut // 2 else None
+
+
 def _cut_point(window: str) -> int:
     """Where to end a page inside `window`: paragraph, else line, else word, else hard."""
     floor = len(window) // 2  # a boundary in the first half wastes too much of the page
@@ -61,7 +74,7 @@ def split_pages(text: str, limit: int) -> list[str]:
         window = rest[: _prefix_fitting(rest, limit - len(_CLOSE))]
         cut = _cut_point(window)
         page, rest = rest[:cut], rest[cut:]
-        fence = _open_fence(page)
+        fence = _reopening(_open_fence(page), cut)
         page = page.rstrip("\n")
         if fence is not None:
             page += _CLOSE

@@ -63,7 +63,7 @@ async def test_a_low_daily_budget_answers_until_spent_then_says_when_it_resets(s
     while not any(t.startswith("You have used") for t in bot.fake.final_texts(PRIVATE_CHAT)):
         asked += 1
         bot.say(f"question {asked}")
-        await bot.fake.wait_for(lambda: len(bot.fake.final_texts(PRIVATE_CHAT)) == asked, what=f"answer {asked}")
+        await bot.fake.wait_for(lambda n=asked: len(bot.fake.final_texts(PRIVATE_CHAT)) == n, what=f"answer {asked}")
         await bot.gateway.join()
         assert asked < 10
     assert len(bot.model.chat_requests()) == asked - 1 >= 1
