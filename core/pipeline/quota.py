@@ -1,6 +1,11 @@
 """A user over their token budget (USER_DAILY_TOKENS, USER_MONTHLY_TOKENS, /quota) gets one line
 saying when it resets; nothing goes to the model. Commands ran before this step, so /usage
-still answers. Admins are never held back."""
+still answers. Admins are never held back.
+
+With neither setting on, this step reads nothing (no round trip per message): a /quota set for
+one person is then enforced by the answer's own context read (core/pipeline/answer.py), which
+refuses their queued message the same way.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ def over_line(over: OverQuota, now: float) -> str:
 
 
 async def quota(inbound: Inbound, core: Core) -> Inbound | None:
-    if core.access.is_admin(inbound):
+    if core.access.is_admin(inbound) or not (core.ledger.daily or core.ledger.monthly):
         return inbound
     periods = Periods.at()
     over = core.ledger.over(await core.ledger.quota(inbound.platform, inbound.user_id, periods), periods)

@@ -54,14 +54,29 @@ def _reopening(fence: str | None, cut: int) -> str | None:
     return line if len(line) + 1 < cut // 2 else None
 
 
-def _cut_point(window: str) -> int:
-    """Where to end a page inside `window`: paragraph, else line, else word, else hard."""
+def _opens_fence(text: str, at: int) -> bool:
+    """Whether a page starting at `at` would start with a fence line (indented or not)."""
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return text.startswith(("```", "~~~"), at)
+
+
+def _cut_point(text: str, size: int) -> int:
+    """Where to end a page within text[:size]: paragraph, else line, else word, else hard; never
+    where the next page would start with ``` that was not a line of its own (it would open a fence)."""
+    window = text[:size]
     floor = len(window) // 2  # a boundary in the first half wastes too much of the page
     for sep in ("\n\n", "\n", " "):
-        at = window.rfind(sep)
-        if at >= floor:
-            return at + len(sep)
-    return len(window)
+        at = window.rfind(sep, floor)
+        while at >= floor:
+            cut = at + len(sep)
+            if sep != " " or not _opens_fence(text, cut):
+                return cut
+            at = window.rfind(sep, floor, at)
+    cut = len(window)
+    while cut > floor and _opens_fence(text, cut):
+        cut -= 1
+    return cut
 
 
 def split_pages(text: str, limit: int) -> list[str]:
@@ -71,8 +86,7 @@ def split_pages(text: str, limit: int) -> list[str]:
     pages: list[str] = []
     rest = text
     while utf16_len(rest) > limit:
-        window = rest[: _prefix_fitting(rest, limit - len(_CLOSE))]
-        cut = _cut_point(window)
+        cut = _cut_point(rest, _prefix_fitting(rest, limit - len(_CLOSE)))
         page, rest = rest[:cut], rest[cut:]
         fence = _reopening(_open_fence(page), cut)
         page = page.rstrip("\n")

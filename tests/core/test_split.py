@@ -63,3 +63,10 @@ def test_a_long_opening_line_is_reopened_as_its_backticks() -> None:
     code = "\n".join(f"line {i}" for i in range(80))
     pages = split_pages("```python title=" + "t" * 60 + "\n" + code + "\n```", 200)
     assert [p.split("\n", 1)[0] for p in pages[1:]] == ["```"] * (len(pages) - 1)
+
+
+def test_a_page_never_starts_with_backticks_that_were_mid_line() -> None:
+    # Found by `make fuzz`: a cut just before " ```python" made the next page open a code block.
+    text = "0" * 30 + " ```python inline, not a fence\n"
+    pages = split_pages(text, 40)
+    assert not any(p.lstrip(" ").startswith("```") for p in pages[1:])

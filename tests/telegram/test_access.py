@@ -78,7 +78,9 @@ async def test_a_low_daily_budget_answers_until_spent_then_says_when_it_resets(s
 async def test_start_up_warns_when_the_bot_is_open_to_everyone(
         start_bot: StartBot, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        await start_bot()
+        bot = await start_bot()
+    registered = {c["command"] for c in bot.fake.commands["default:"]}
+    assert "model" in registered and not registered & {"stats", "approve", "quota"}  # the menu shows no admin's
     assert any(r.getMessage().startswith("ACCESS_POLICY=open: telegram answers everyone who writes")
                for r in caplog.records)
     caplog.clear()
