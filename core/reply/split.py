@@ -45,13 +45,13 @@ def _open_fence(text: str) -> str | None:
 
 def _reopening(fence: str | None, cut: int) -> str | None:
     """The line that reopens a fence on the next page: the opening line, or just its backticks
-    when the line is long; None when even those would not leave the next page shorter (each page
+    when the line is long; None when even that would not leave less text to split (each page
     must use up more text than it adds, or a long fence line would be reopened for ever)."""
     if fence is None:
         return None
     match = _FENCE.match(fence)
     line = fence if len(fence) <= MAX_REOPENED else (match.group(1) if match else fence)
-    return line if len(line) + 1 < cut // 2 else None
+    return line if len(line) + 1 < cut else None
 
 
 def _opens_fence(text: str, at: int) -> bool:
