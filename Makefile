@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,6 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check core bots switchboard tests bench
 	$(BIN)/mypy
 	$(BIN)/vulture core bots switchboard vulture_whitelist.py --min-confidence 60
+
+# 10,000 generated examples per property and per HTTP route (docs/fuzzing.md); `make test` runs a few dozen.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:logging -s --timeout 3600
 
 bench: $(STAMP)
 	@$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,bench]"

@@ -18,6 +18,7 @@ _.exc_text
 
 # Called by a framework (typer commands, pydantic validators, discord.py views).
 invite  # `switchboard discord invite`
+list_codes  # `switchboard pair list`
 main  # the `switchboard` console script (pyproject.toml)
 _.is_dispatchable
 _._http_url
@@ -37,7 +38,7 @@ _leave
 # Kept for tests and for what reads them next.
 UnlimitedPacer  # the outlet tests' pacer with no budget
 uninstall  # core/logs/setup.py: tests undo the logging they configured
-user_name  # Inbound.user_name: shown to the operator where a person is named (pairing, stats)
+_._admins
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement

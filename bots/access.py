@@ -1,8 +1,9 @@
 """The platforms' allowlists (TELEGRAM_ALLOWED_*, DISCORD_ALLOWED_*, SLACK_ALLOWED_*): one rule.
 
-Every list empty lets everyone in. Otherwise the sender may talk when listed by id (anywhere,
-DMs included) or @username, when holding a listed role, or when writing in a listed chat or
-in a thread of one.
+Every list empty lets everyone in (ACCESS_POLICY, core/access/policy.py, decides whether that
+is allowed: under `allowlist` and `pairing` a platform without lists names nobody). Otherwise
+the sender may talk when listed by id (anywhere, DMs included) or @username, when holding a
+listed role, or when writing in a listed chat or in a thread of one.
 """
 
 from __future__ import annotations

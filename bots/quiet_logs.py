@@ -54,12 +54,14 @@ class Drop(logging.Filter):
 
 
 def quiet(loggers: tuple[str, ...], made: logging.Filter) -> None:
-    """Adds the filter to each logger unless one of its kind is there already (one per process).
+    """Puts the filter on each logger in place of one of its kind (the newest adapter's: one per
+    process in production; a fresh outage state for each adapter a test starts).
     One OutageLog on two loggers: failures logged by one, the recovery by the other."""
     for name in loggers:
         target = logging.getLogger(name)
-        if not any(type(f) is type(made) for f in target.filters):
-            target.addFilter(made)
+        for old in [f for f in target.filters if type(f) is type(made)]:
+            target.removeFilter(old)
+        target.addFilter(made)
 
 
 class Outage:

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     transcribe_api_key: SecretStr = SecretStr("")  # its key; MODEL_API_KEY is sent only to MODEL_BASE_URL
     file_max_chars: PositiveInt = 40_000  # longer text files (and PDFs' text) get a line instead
 
+    # Who may talk, and how much (README "Access, budgets and admins")
+    access_policy: Literal["open", "allowlist", "pairing"] = "open"
+    admins: str = ""  # platform:user_id, comma-separated: telegram:123,discord:456,slack:U789
+    user_daily_tokens: Annotated[int, Field(ge=0)] = 0  # input + output tokens per user per UTC day; 0 = no limit
+    user_monthly_tokens: Annotated[int, Field(ge=0)] = 0  # per UTC calendar month; 0 = no limit
+
     # The gateway's own HTTP server: webhooks, /healthz, /readyz, /metrics (`switchboard run` always starts it)
     http_host: str = "0.0.0.0"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080
@@ -103,12 +109,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            platform, _, user = item.partition(":")
+            if item and not (platform.strip() and user.strip()):
+                raise ValueError(f"write each admin as platform:user_id (e.g. telegram:123), not {item[:40]!r}")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "access_policy", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

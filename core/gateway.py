@@ -11,12 +11,16 @@ from collections.abc import Iterator
 
 from redis.exceptions import RedisError
 
+from core.access.policy import Verdict
+from core.hygiene import clean_inbound
 from core.logs.correlation import correlated
 from core.pipeline.access import access
 from core.pipeline.admission import admission
 from core.pipeline.answer import answer
 from core.pipeline.base import Step
 from core.pipeline.commands import commands
+from core.pipeline.hygiene import hygiene
+from core.pipeline.quota import quota
 from core.pipeline.validate import validate
 from core.reply.relay import ROUTE, RelayEvent, RelayOutlet
 from core.services import Core
@@ -28,8 +32,10 @@ log = logging.getLogger(__name__)
 
 FEEDBACK_THANKS = "Thanks for the feedback."
 
-# The order matters: dedupe before anything the user could see, then the cheap checks.
-STEPS: tuple[Step, ...] = (admission, validate, access, commands)
+# The order matters: clean strings before anything reads them, dedupe before anything the user
+# could see, access before the rest (someone not let in hears only that), then the cheap checks;
+# commands before the quota, so /usage answers someone over budget.
+STEPS: tuple[Step, ...] = (hygiene, admission, access, validate, commands, quota)
 
 
 class Gateway:
@@ -76,14 +82,20 @@ class Gateway:
         """Model ids an adapter may offer (menus, autocomplete): listed, over the context gate."""
         return await self.core.usable_models(matching)
 
+    async def admits(self, inbound: Inbound) -> bool:
+        """Whether ACCESS_POLICY lets this sender talk (before an adapter does work for them,
+        e.g. opening a thread); the pipeline decides again, and answers those it refuses."""
+        return await self.core.access.decide(inbound, self.core.binding(inbound)) is Verdict.ALLOWED
+
     async def notify(self, inbound: Inbound, text: str) -> None:
         """A fixed answer outside the model (a sticker is "not this kind of message"): dedupe and access apply."""
         with self._about(inbound):
             try:
-                if not self.core.binding(inbound).is_allowed(inbound):
+                inbound = clean_inbound(inbound)
+                if not await self.admits(inbound):
                     return
                 if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
-                    await self.core.outlet_for(inbound).notice(text)
+                    self.core.notices.send(inbound, text)
             except Exception as exc:
                 self.core.metrics.redis_failed(exc)
                 log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
@@ -92,7 +104,8 @@ class Gateway:
         """A platform's Stop (a button, Telegram's stopped_message_generation): what /stop does,
         without its notice. Dedupe and access apply; True when the stop went through."""
         try:
-            if not self.core.binding(inbound).is_allowed(inbound):
+            inbound = clean_inbound(inbound)
+            if not await self.admits(inbound):
                 return False
             if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
                 return False  # a re-delivered Stop must not stop the answer that came after
@@ -106,12 +119,13 @@ class Gateway:
         """A person rated an answer (`answer`: the platform's id for it); counted once per person,
         acknowledged with a line only they see where the platform allows it."""
         try:
-            if not self.core.binding(inbound).is_allowed(inbound):
+            inbound = clean_inbound(inbound)
+            if not await self.admits(inbound):
                 return
             if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
                 return
             await self.core.feedback.record(inbound.platform, answer, inbound.user_id, rating, model)
-            await self.core.outlet_for(inbound).notice(FEEDBACK_THANKS)
+            self.core.notices.send(inbound, FEEDBACK_THANKS)
         except Exception:
             log.exception("feedback for %s event %s failed", inbound.platform, inbound.event_id)
 
@@ -140,9 +154,10 @@ class Gateway:
         except Exception as exc:
             self.core.metrics.redis_failed(exc)
             log.exception("failed to handle %s event %s", inbound.platform, inbound.event_id)
-            with contextlib.suppress(Exception):
-                await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
-        await self._settled(inbound)
+            with contextlib.suppress(Exception):  # e.g. a platform nobody bound: logged above
+                self.core.notices.send(inbound, "Something went wrong on our side. Please try again.")
+        if inbound.reply_route.get(ROUTE):  # after this message's notices, which go out from tasks
+            self.core.notices.then(inbound, lambda: self._settled(inbound))
 
     async def _settled(self, inbound: Inbound) -> None:
         """Tells an asker that waits on a relay (the terminal chat) that nothing more comes for this message."""
@@ -237,14 +252,16 @@ class Gateway:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="queue sweeper")
 
     async def join(self, within: float | None = None) -> bool:
-        """Wait until every conversation this process is answering has drained.
+        """Wait until every conversation this process is answering has drained, and every notice
+        queued went out.
 
         With `within`, gives up after that many seconds; True when everything drained.
         """
         try:
             async with asyncio.timeout(within):
-                while self._tasks:
+                while self._tasks or self.core.notices.pending:
                     await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                    await self.core.notices.drain()
         except TimeoutError:
             return False
         return True
@@ -260,3 +277,4 @@ class Gateway:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.core.notices.cancel()

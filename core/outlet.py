@@ -61,7 +61,12 @@ class PlatformBinding(Protocol):
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         """A fresh outlet for one reply; `facts` when it carries an answer (None: a notice)."""
 
-    def is_allowed(self, inbound: Inbound) -> bool: ...
+    def is_allowed(self, inbound: Inbound) -> bool:
+        """The platform's own allowlists admit the sender (everyone, when none is set)."""
+
+    @property
+    def has_allowlist(self) -> bool:
+        """Some allowlist is set: ACCESS_POLICY=allowlist and pairing let in only whom it names."""
 
     async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
         """The file's bytes, with the platform's own client and credentials.

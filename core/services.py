@@ -7,24 +7,31 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from core.access.policy import AccessPolicy
 from core.config import Settings
 from core.interrupts import Interrupts
+from core.llm.base import TokenPrices
 from core.llm.catalog import Catalog
 from core.llm.errors import ModelError
 from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
+from core.llm.prices import PriceBook
 from core.llm.suggest import matching_models
 from core.media.transcribe import Transcriber
 from core.metrics import Metrics
+from core.notices import Notices
 from core.outlet import Outlet, PlatformBinding
 from core.reply.relay import Relay
 from core.store.admission import Admissions
+from core.store.chat_settings import ChatSettings
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
 from core.store.feedback import FeedbackStore
 from core.store.history import HistoryStore
 from core.store.keys import Keys
+from core.store.ledger import Ledger
 from core.store.pacing import ChatPacer
+from core.store.pairing import Pairings
 from core.store.prefs import ModelChoices
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Inbound, Limits
@@ -42,6 +49,7 @@ class Core:
     redis: Redis
     model: FailoverChain
     metrics: Metrics = field(default_factory=Metrics)  # the gateway's own registry (served at /metrics)
+    price_table: dict[str, TokenPrices] = field(default_factory=dict)  # endpoints.toml's [prices]
     keys: Keys = field(init=False)
     history: HistoryStore = field(init=False)
     choices: ModelChoices = field(init=False)
@@ -54,6 +62,12 @@ class Core:
     feedback: FeedbackStore = field(init=False)
     transcriber: Transcriber | None = field(init=False)  # None: TRANSCRIBE_MODEL is not set
     relay: Relay = field(init=False)
+    notices: Notices = field(init=False)  # lines sent from tasks: no intake waits for a platform
+    pairings: Pairings = field(init=False)
+    access: AccessPolicy = field(init=False)
+    ledger: Ledger = field(init=False)  # tokens per user and period, and the quota check
+    chats: ChatSettings = field(init=False)  # /chatmodel and /prompt
+    prices: PriceBook = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -63,13 +77,19 @@ class Core:
         self.choices = ModelChoices(r, self.keys)
         self.usage = UsageCounters(r, self.keys)
         self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
-        self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
+        self.ledger = Ledger(r, self.keys, daily=s.user_daily_tokens, monthly=s.user_monthly_tokens)
+        self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl, ledger=self.ledger)
         self.queue = ConversationQueue(r, self.keys)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.feedback = FeedbackStore(r, self.keys)
         self.relay = Relay(r, self.keys)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
         self.transcriber = Transcriber.from_settings(s)
+        self.notices = Notices(self.outlet_for)
+        self.pairings = Pairings(r, self.keys)
+        self.access = AccessPolicy(s.access_policy, s.admins, self.pairings)
+        self.chats = ChatSettings(r, self.keys)
+        self.prices = PriceBook(self.price_table, self.catalog)
 
     def bind(self, platform: PlatformBinding) -> None:
         self.platforms[platform.name] = platform
@@ -110,4 +130,7 @@ class Core:
         return [m.id for m in matching_models(models, matching) if check_window(m, minimum) is None]
 
     async def current_model(self, inbound: Inbound) -> str:
-        return await self.choices.get(inbound.platform, inbound.user_id) or self.settings.model_name
+        """The user's own /model, then the chat's /chatmodel, then MODEL_NAME."""
+        return (await self.choices.get(inbound.platform, inbound.user_id)
+                or await self.chats.model(inbound.platform, inbound.chat_id)
+                or self.settings.model_name)

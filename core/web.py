@@ -18,6 +18,16 @@ from core.readiness import Readiness
 log = logging.getLogger(__name__)
 
 
+def _seconds(raw: str) -> float | None:
+    """A query's seconds (None when absent); ValueError unless a positive finite number."""
+    if not raw:
+        return None
+    value = float(raw)
+    if not 0 < value < 10**9:  # also refuses nan and inf
+        raise ValueError(raw)
+    return value
+
+
 class WebServer:
     """Binds HTTP_HOST:HTTP_PORT; `switchboard run` always starts it, the terminal chat never."""
 
@@ -40,9 +50,12 @@ class WebServer:
     async def _health(self, request: web.Request) -> web.Response:
         """Liveness: the event loop answers. Never asks Redis or a platform."""
         body: dict[str, Any] = {"ok": True}
+        try:
+            window = _seconds(request.query.get("window", ""))  # e.g. a benchmark's run
+        except ValueError:
+            return web.json_response({"ok": False, "error": "window must be a number of seconds"}, status=400)
         if self.lag is not None:
-            window = request.query.get("window", "")  # seconds, e.g. a benchmark's run
-            body["loop_lag"] = self.lag.snapshot(float(window) if window.replace(".", "", 1).isdigit() else None)
+            body["loop_lag"] = self.lag.snapshot(window)
         return web.json_response(body)
 
     async def _ready(self, request: web.Request) -> web.Response:

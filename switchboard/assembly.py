@@ -17,8 +17,9 @@ from core.gateway import Gateway
 from core.llm.base import ModelInfo
 from core.llm.catalog_parse import not_chat
 from core.llm.endpoints import EndpointsFileError
-from core.llm.factory import build_model_client
+from core.llm.factory import build_model_client, endpoints_file
 from core.llm.gate import check_window, window_warning
+from core.llm.prices import load_price_table
 from core.metrics import Metrics
 from core.readiness import Readiness, probe_client
 from core.redis_client import RedisHandle, connect
@@ -106,10 +107,11 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
     try:
         metrics = Metrics()  # one registry per gateway: tests never share counts
         try:
+            prices = load_price_table(endpoints_file(settings))
             model = build_model_client(settings, handle.client, settings.redis_prefix, metrics=metrics)
         except EndpointsFileError as exc:
             raise BadSetting(str(exc)) from None
-        core = Core(settings=settings, redis=handle.client, model=model, metrics=metrics)
+        core = Core(settings=settings, redis=handle.client, model=model, metrics=metrics, price_table=prices)
         gateway = Gateway(core)
         web = WebServer(settings.http_host, settings.http_port, metrics=metrics)
         readiness: Readiness | None = None
@@ -119,6 +121,8 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
             for adapter in adapters:
                 core.bind(adapter)
             await start_all(adapters, gateway, web)
+            for line in core.access.warnings(adapters):  # once they run: a failed start says only why
+                log.warning(line)
             try:
                 if serve_http:
                     readiness = _readiness(handle, adapters, metrics)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 
 from core.config import Settings
@@ -19,6 +21,15 @@ from core.gateway import Gateway
 from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
+
+# Hypothesis (the fuzz tests, marked `fuzz`): a few dozen examples in `make test`; `make fuzz` sets
+# HYPOTHESIS_PROFILE=fuzz for 10,000 per property and per HTTP route (docs/fuzzing.md). A route's
+# fuzz keeps one bot running across examples, on purpose; deep or large bodies generate slowly.
+_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+           HealthCheck.filter_too_much]
+hypothesis_settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=_CHECKS)
+hypothesis_settings.register_profile("fuzz", max_examples=10_000, deadline=None, suppress_health_check=_CHECKS)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,11 @@ class ConsoleAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return True
 
+    @property
+    def has_allowlist(self) -> bool:
+        """The terminal's list is whoever sits at it: the operator, under every ACCESS_POLICY."""
+        return True
+
     async def fetch(self, attachment: Attachment, max_bytes: int) -> bytes:
         raise AttachmentUnavailable("the terminal sends no files")  # its Inbounds carry none
 

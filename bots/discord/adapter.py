@@ -80,6 +80,10 @@ class DiscordAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
+    @property
+    def has_allowlist(self) -> bool:
+        return not self._access.open
+
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         channel_id = int(inbound.chat_id)
         ref = InteractionRef.of(inbound)
@@ -101,7 +105,7 @@ class DiscordAdapter:
         """Logs in (a bad token stops start-up), connects, and waits a while for READY."""
         point_at(self._settings.api_base, self._settings.gateway_url)
         self._gateway = gateway
-        self._intake = Intake(gateway, self.client, self._access, auto_thread=self._settings.auto_thread)
+        self._intake = Intake(gateway, self.client, auto_thread=self._settings.auto_thread)
         self.client.listener = self._intake
         self._tree = build_tree(self.client, self._intake)  # serves them; registering is `discord sync`
         logged_in = await self._first_login()

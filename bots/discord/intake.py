@@ -7,7 +7,6 @@ import logging
 
 import discord
 
-from bots.access import AccessList
 from bots.discord.inbound import (
     ANSWERED_TYPES,
     from_interaction,
@@ -29,10 +28,9 @@ AUTOCOMPLETE_BUDGET = 2.0  # seconds; Discord drops suggestions that come after 
 class Intake:
     """Hands each update to `gateway.handle`; interactions are deferred first (3 s deadline)."""
 
-    def __init__(self, gateway: Gateway, client: discord.Client, access: AccessList, *, auto_thread: bool) -> None:
+    def __init__(self, gateway: Gateway, client: discord.Client, *, auto_thread: bool) -> None:
         self._gateway = gateway
         self._client = client
-        self._access = access
         self._auto_thread = auto_thread
         self.accepting = True  # False while shutting down: replies finish, nothing new starts
 
@@ -46,7 +44,7 @@ class Intake:
         if not is_addressed(message, me):
             return
         inbound = from_message(message, strip_mentions(message, me))
-        if self._auto_thread and can_thread(message) and self._access.allows(inbound):
+        if self._auto_thread and can_thread(message) and await self._gateway.admits(inbound):
             thread_id = await start_thread(message, inbound.text)
             if thread_id is not None:
                 inbound = in_new_thread(inbound, thread_id)

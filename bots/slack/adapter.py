@@ -99,6 +99,10 @@ class SlackAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
+    @property
+    def has_allowlist(self) -> bool:
+        return not self._access.open
+
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         return self.outlets.build(inbound, pacer, facts)
 

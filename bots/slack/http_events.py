@@ -1,7 +1,8 @@
 """HTTP Events mode: Slack POSTs events, commands and button presses to one route.
 
-bolt checks every request (v0 signature over "v0:<timestamp>:<body>" with the signing
-secret, timestamp within five minutes) before any listener sees it; a bad one gets 401.
+A body that cannot be a Slack request (bots/slack/request_shape.py) gets 400 and one log
+line; bolt checks every other request (v0 signature over "v0:<timestamp>:<body>" with the
+signing secret, timestamp within five minutes) before any listener sees it; a bad one gets 401.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from bots.slack.request_shape import problem
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,10 @@ class EventsEndpoint:
     async def handle(self, request: web.Request) -> web.Response:
         if not self._accepting():  # shutting down: Slack re-sends it, to whichever replica is up
             return web.Response(status=503, text="Service Unavailable")
+        why = problem(await request.read(), request.content_type)
+        if why is not None:
+            log.warning("Slack request from %s refused: %s", request.remote, why)
+            return web.Response(status=400, text="Bad Request")
         try:
             bolt_request = await to_bolt_request(request)
         except (ValueError, TypeError, AttributeError, KeyError):

@@ -21,6 +21,17 @@ JSON = Mapping[str, Any]
 _USER_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
 
 
+def _str(data: JSON, key: str) -> str:
+    """A field Slack sends as a string; anything else (a bug, a forgery) reads as empty."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _obj(data: JSON, key: str) -> JSON:
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def strip_mentions(text: str, bot_user_id: str) -> str:
     """Removes <@BOT> and <@BOT|name> wherever they stand."""
     if not bot_user_id:
@@ -35,20 +46,20 @@ def _is_dm(channel: str, channel_type: str) -> bool:
 def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
     """app_mention or message.* -> Inbound; None for what is not for us (channel chatter without a
     mention, edits, bots, ourselves)."""
-    if event.get("bot_id") or event.get("subtype", "") not in _USER_SUBTYPES:
+    if event.get("bot_id") or _str(event, "subtype") not in _USER_SUBTYPES:
         return None
-    user, channel, ts = str(event.get("user", "")), str(event.get("channel", "")), str(event.get("ts", ""))
+    user, channel, ts = _str(event, "user"), _str(event, "channel"), _str(event, "ts")
     if not (user and channel and ts) or user == bot_user_id:
         return None
-    raw = str(event.get("text", ""))
-    direct = _is_dm(channel, str(event.get("channel_type", "")))
+    raw = _str(event, "text")
+    direct = _is_dm(channel, _str(event, "channel_type"))
     mentioned = event.get("type") == "app_mention" or (bool(bot_user_id) and f"<@{bot_user_id}" in raw)
     if not (direct or mentioned):
         return None
-    thread = str(event.get("thread_ts", ""))
+    thread = _str(event, "thread_ts")
     # A channel mention opens (or continues) a thread; a DM is answered where it was written.
     reply_thread = thread if direct else (thread or ts)
-    team = str(event.get("user_team") or event.get("team") or body.get("team_id", ""))
+    team = _str(event, "user_team") or _str(event, "team") or _str(body, "team_id")
     return Inbound(
         platform=PLATFORM,
         event_id=f"{channel}:{ts}",
@@ -72,39 +83,37 @@ def command_text(text: str) -> str:
 
 
 def from_command(command: JSON) -> Inbound:
-    channel = str(command.get("channel_id", ""))
+    channel = _str(command, "channel_id")
     return Inbound(
         platform=PLATFORM,
-        event_id=f"command:{command.get('trigger_id', '')}",
+        event_id=f"command:{_str(command, 'trigger_id')}",
         chat_id=channel,
-        user_id=str(command.get("user_id", "")),
-        user_name=str(command.get("user_name", "")),
-        text=command_text(str(command.get("text", ""))),
+        user_id=_str(command, "user_id"),
+        user_name=_str(command, "user_name"),
+        text=command_text(_str(command, "text")),
         is_direct=channel.startswith("D") or command.get("channel_name") == "directmessage",
-        reply_route={CHANNEL: channel, THREAD_TS: "", MESSAGE_TS: "", TEAM: str(command.get("team_id", "")),
-                   RESPONSE_URL: str(command.get("response_url", ""))},
+        reply_route={CHANNEL: channel, THREAD_TS: "", MESSAGE_TS: "", TEAM: _str(command, "team_id"),
+                     RESPONSE_URL: _str(command, "response_url")},
     )
 
 
 def from_action(body: JSON, command: str) -> Inbound | None:
     """A button under a notice was pressed: its command, as if the user had typed it there."""
-    user: JSON = body.get("user") or {}
-    container: JSON = body.get("container") or {}
-    message: JSON = body.get("message") or {}
-    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id", ""))
-    if not (channel and user.get("id")):
+    user, container, message = _obj(body, "user"), _obj(body, "container"), _obj(body, "message")
+    channel = _str(_obj(body, "channel"), "id") or _str(container, "channel_id")
+    if not (channel and _str(user, "id")):
         return None
-    thread = str(message.get("thread_ts") or container.get("thread_ts") or "")
-    team = str(user.get("team_id") or (body.get("team") or {}).get("id", ""))
+    thread = _str(message, "thread_ts") or _str(container, "thread_ts")
+    team = _str(user, "team_id") or _str(_obj(body, "team"), "id")
     return Inbound(
         platform=PLATFORM,
-        event_id=f"action:{body.get('trigger_id', '')}",
+        event_id=f"action:{_str(body, 'trigger_id')}",
         chat_id=channel,
-        user_id=str(user["id"]),
-        user_name=str(user.get("username", "")),
+        user_id=_str(user, "id"),
+        user_name=_str(user, "username"),
         text=command,
         thread_id=thread or None,
         is_direct=channel.startswith("D"),
         reply_route={CHANNEL: channel, THREAD_TS: thread, MESSAGE_TS: "", TEAM: team,
-                   RESPONSE_URL: str(body.get("response_url", ""))},
+                     RESPONSE_URL: _str(body, "response_url")},
     )

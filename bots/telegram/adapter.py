@@ -31,7 +31,7 @@ from bots.telegram.polling_health import PollingHealth
 from bots.telegram.rich import RichSwitch
 from bots.telegram.sender import ChatSender
 from bots.telegram.settings import TelegramSettings
-from bots.telegram.webhook import WebhookReceiver, route_path, webhook_secret, webhook_url
+from bots.telegram.webhook import UnreadableUpdate, WebhookReceiver, route_path, webhook_secret, webhook_url
 from core.commands import COMMANDS
 from core.errors import BadSetting, IntakeClosed, StartupError
 from core.gateway import Gateway
@@ -94,6 +94,10 @@ class TelegramAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return self._access.allows(inbound)
 
+    @property
+    def has_allowlist(self) -> bool:
+        return not self._access.open
+
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer, *, facts: AnswerFacts | None = None) -> Outlet:
         limits = self.limits_for(inbound)
         if inbound.is_direct and self._drafts:
@@ -143,14 +147,16 @@ class TelegramAdapter:
         self._state = "stopped"
 
     async def feed(self, data: dict[str, Any]) -> None:
-        """One update as a webhook delivered it (IntakeClosed while shutting down)."""
+        """One update as a webhook delivered it (IntakeClosed while shutting down,
+        UnreadableUpdate for what aiogram cannot read)."""
         if not self._accepting:
             raise IntakeClosed
         try:
             update = Update.model_validate(data, context={"bot": self.bot})
-        except ValidationError as exc:  # acknowledged: a retry would not parse any better
-            log.warning("ignoring an update aiogram cannot read: %s", exc.errors()[:1])
-            return
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[:1]
+            where = ".".join(str(p) for p in first[0]["loc"])[:80] if first else ""
+            raise UnreadableUpdate(f"{exc.error_count()} problem(s), first at {where or 'the top'}") from None
         await self.dispatcher.feed_update(self.bot, update)
 
     async def _first_connect(self) -> bool:
@@ -170,7 +176,7 @@ class TelegramAdapter:
     async def _prepare(self) -> None:
         me = await self.bot.me()
         await self.bot.set_my_commands(
-            [BotCommand(command=c.name, description=c.summary[:256]) for c in COMMANDS])
+            [BotCommand(command=c.name, description=c.summary[:256]) for c in COMMANDS if not c.admin])
         if self.webhook:
             await self.bot.set_webhook(self.webhook, secret_token=self._secret,
                                        allowed_updates=self.dispatcher.resolve_used_update_types())

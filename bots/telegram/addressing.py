@@ -31,9 +31,19 @@ def body(message: Message) -> tuple[str, Sequence[MessageEntity]]:
     return message.caption or "", message.caption_entities or ()
 
 
+def _units(text: str) -> bytes:
+    """UTF-16 code units, as entity offsets count them (a lone surrogate from JSON included)."""
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+    return _units(text)[max(start, 0):max(end, 0)].decode("utf-16-le", "replace")
+
+
 def _is_me(entity: MessageEntity, text: str, me: BotIdentity) -> bool:
     if entity.type == "mention":
-        return entity.extract_from(text)[1:].lower() == me.username.lower()
+        return _entity_text(text, entity)[1:].lower() == me.username.lower()
     return entity.type == "text_mention" and entity.user is not None and entity.user.id == me.id
 
 
@@ -67,12 +77,13 @@ def is_addressed(message: Message, me: BotIdentity, ours: Collection[str]) -> bo
 
 def strip_mentions(text: str, entities: Sequence[MessageEntity], me: BotIdentity) -> str:
     """The text without the bot's own @mentions ("@bot what is 2+2" -> "what is 2+2")."""
-    units = text.encode("utf-16-le")  # entity offsets count UTF-16 code units
+    units = _units(text)  # entity offsets count UTF-16 code units
     leading = False
     for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
         if entity.type == "mention" and _is_me(entity, text, me):
-            start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+            start, end = max(entity.offset, 0) * 2, max(entity.offset + entity.length, 0) * 2
             units = units[:start] + units[end:]
             leading = leading or entity.offset == 0
-    stripped = _SPACES.sub(" ", units.decode("utf-16-le")).strip()
+    # Offsets are Telegram's to get right; a wrong one must not cost the message (halves -> U+FFFD).
+    stripped = _SPACES.sub(" ", units.decode("utf-16-le", "replace")).strip()
     return _VOCATIVE.sub("", stripped) if leading else stripped  # "@bot, hi" -> "hi"

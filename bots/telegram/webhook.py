@@ -26,6 +26,10 @@ DEFAULT_PATH = "/telegram"
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+class UnreadableUpdate(ValueError):
+    """A body that is JSON but not an update aiogram can read (wrong types, missing update_id)."""
+
+
 def webhook_url(configured: str) -> str:
     """TELEGRAM_WEBHOOK_URL, with /telegram appended when it names no path."""
     return configured if urlsplit(configured).path.strip("/") else configured.rstrip("/") + DEFAULT_PATH
@@ -55,12 +59,17 @@ class WebhookReceiver:
             return web.Response(status=401, text="Unauthorized")
         try:
             update = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past the parser's depth
+            log.warning("webhook request refused: not a JSON object (%s)", type(exc).__name__)
             return web.Response(status=400, text="Bad Request")
         if not isinstance(update, dict):
+            log.warning("webhook request refused: a JSON %s, not an object", type(update).__name__)
             return web.Response(status=400, text="Bad Request")
         try:
             await self._feed(update)
+        except UnreadableUpdate as exc:  # a retry would not parse any better: one line, and 400
+            log.warning("webhook request refused: not a Telegram update (%s)", exc)
+            return web.Response(status=400, text="Bad Request")
         except IntakeClosed:  # shutting down: Telegram re-sends it, to whichever replica is up
             return web.Response(status=503, text="Service Unavailable")
         except Exception:  # outermost boundary of a webhook request: a 500 makes Telegram retry

@@ -12,4 +12,5 @@ async def ask(ctx: CommandContext) -> str | None:
     return ctx.args
 
 
-ASK = Command("ask", "ask the model (useful in groups)", ask, usage="<text>")
+# Its argument is the question: MAX_INPUT_CHARS bounds it (validate.py), nothing shorter.
+ASK = Command("ask", "ask the model (useful in groups)", ask, usage="<text>", max_args=None)

@@ -21,6 +21,8 @@ class CommandContext:
 # A handler answers through ctx.outlet; a returned string is answered as a chat message (/ask).
 Handler = Callable[[CommandContext], Awaitable[str | None]]
 
+MAX_ARGS = 200  # characters after a command's name, unless the command says otherwise
+
 
 @dataclass(frozen=True)
 class Command:
@@ -29,6 +31,8 @@ class Command:
     handler: Handler
     aliases: tuple[str, ...] = ()
     usage: str = ""
+    admin: bool = False  # only ADMINS may run it; others get one line
+    max_args: int | None = MAX_ARGS  # longer arguments are refused before the handler runs; None: no bound
 
 
 @dataclass(frozen=True)

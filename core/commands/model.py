@@ -8,6 +8,7 @@ import re
 
 from core.commands.base import Command, CommandContext
 from core.commands.model_listing import first_for, matches, page
+from core.hygiene import quoted
 from core.llm.base import ModelInfo
 from core.llm.errors import ModelError
 from core.llm.gate import check_window, usable
@@ -53,9 +54,9 @@ async def _switch(ctx: CommandContext, words: str, current: str) -> None:
     if info is None and models:
         found = matching_models(models, words)
         if not any(usable(m, minimum) for m in found):  # nothing to choose: say what comes closest
-            close = closest_usable(wanted, models, minimum)
+            close = closest_usable(wanted[:200], models, minimum)
             hint = f" Did you mean {', '.join(close)}?" if close else " Send /model to see the list."
-            await ctx.outlet.notice(f"Unknown model {words!r}.{hint}")
+            await ctx.outlet.notice(f"Unknown model {quoted(words)}.{hint}")
             return
         ordered, recent = await _ordered(ctx, found, current)
         listing = matches(ordered, words, current=current, recent=recent, minimum=minimum)

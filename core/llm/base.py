@@ -67,10 +67,19 @@ ModelEvent = TextDelta | UsageReport | Finished | Restarted
 
 
 @dataclass(frozen=True)
+class TokenPrices:
+    """What one token costs, in US dollars."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     id: str
     context_window: int | None = None  # tokens; None when the endpoint does not say
     vision: bool | None = None  # reads images; None when nobody says
+    prices: TokenPrices | None = None  # from the catalog (OpenRouter `pricing`, LiteLLM `model_info`)
 
 
 class ModelClient(Protocol):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import Protocol
 
 from redis.asyncio import Redis
 
-from core.llm.base import ModelInfo
+from core.llm.base import ModelInfo, TokenPrices
 from core.llm.errors import ModelError
 from core.llm.gate import Unknown
 from core.llm.suggest import closest_usable
@@ -93,9 +93,12 @@ class Catalog:
         if not refresh:
             cached = await self._redis.get(self._key)
             if cached:
-                return [ModelInfo(m["id"], m.get("w"), m.get("v")) for m in json.loads(cached)]
+                return [ModelInfo(m["id"], m.get("w"), vision=m.get("v"),
+                                  prices=TokenPrices(*m["p"]) if m.get("p") else None)
+                        for m in json.loads(cached)]
         models = await self._client.list_models()
         payload = json.dumps([{"id": m.id, "w": m.context_window} | ({"v": m.vision} if m.vision is not None else {})
+                              | ({"p": astuple(m.prices)} if m.prices else {})
                               for m in models])
         await self._redis.set(self._key, payload, ex=self._ttl)
         self._memo.clear()

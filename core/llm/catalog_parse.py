@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.llm.base import ModelInfo
+from core.llm.base import ModelInfo, TokenPrices
 
 # Model families that cannot chat, by id, for lists that carry no metadata (OpenAI, Ollama...):
 # embeddings, speech in or out, images, moderation, rerankers.
@@ -77,6 +77,30 @@ def not_chat(model_id: str, entry: dict[str, Any] | None = None) -> str | None:
     return None
 
 
+def _cost(value: Any) -> float | None:
+    try:
+        cost = float(value)
+    except (TypeError, ValueError):
+        return None
+    return cost if 0 <= cost < 1 else None  # per token: a dollar or more is a misread field
+
+
+def token_prices(entry: dict[str, Any]) -> TokenPrices | None:
+    """Dollars per token: OpenRouter's `pricing` {prompt, completion}, or LiteLLM's
+    `input_cost_per_token` / `output_cost_per_token` (top level or under `model_info`)."""
+    pricing = entry.get("pricing")
+    if isinstance(pricing, dict):
+        given = _cost(pricing.get("prompt")), _cost(pricing.get("completion"))
+        if given[0] is not None and given[1] is not None:
+            return TokenPrices(given[0], given[1])
+    info = entry.get("model_info")
+    for scope in (entry, info if isinstance(info, dict) else {}):
+        given = _cost(scope.get("input_cost_per_token")), _cost(scope.get("output_cost_per_token"))
+        if given[0] is not None and given[1] is not None:
+            return TokenPrices(given[0], given[1])
+    return None
+
+
 def parse_model_list(payload: Any) -> list[ModelInfo]:
     """Accept `{"data": [...]}`, `{"models": [...]}` or a bare list; models that cannot chat are left out."""
     if isinstance(payload, dict):
@@ -91,5 +115,6 @@ def parse_model_list(payload: Any) -> list[ModelInfo]:
         elif isinstance(item, dict):
             ident = item.get("id") or item.get("name") or item.get("model")
             if ident and not not_chat(str(ident), item):
-                models.append(ModelInfo(str(ident), context_window(item), reads_images(item)))
+                models.append(ModelInfo(str(ident), context_window(item), vision=reads_images(item),
+                                        prices=token_prices(item)))
     return models

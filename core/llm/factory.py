@@ -67,17 +67,21 @@ def key_env(env_file: str | Path = ".env") -> Mapping[str, str]:
 DEFAULT_ENDPOINTS_FILE = Path("endpoints.toml")
 
 
-def extra_endpoints(settings: Settings) -> list[EndpointSpec]:
-    """The endpoints.toml targets (raises EndpointsFileError with a one-line reason). Without
-    MODEL_ENDPOINTS_FILE, ./endpoints.toml if present; a file named there must exist."""
+def endpoints_file(settings: Settings) -> Path:
+    """MODEL_ENDPOINTS_FILE, which must exist when named (EndpointsFileError), else ./endpoints.toml
+    (which may not exist: then there are no extra endpoints)."""
     path = settings.model_endpoints_file
     if path is None:
-        path = DEFAULT_ENDPOINTS_FILE
-        if not path.is_file():
-            return []
-    elif not path.is_file():
+        return DEFAULT_ENDPOINTS_FILE
+    if not path.is_file():
         raise EndpointsFileError(f"MODEL_ENDPOINTS_FILE names {path}, which does not exist")
-    return load_endpoints(path, key_env())
+    return path
+
+
+def extra_endpoints(settings: Settings) -> list[EndpointSpec]:
+    """The endpoints.toml targets (raises EndpointsFileError with a one-line reason)."""
+    path = endpoints_file(settings)
+    return load_endpoints(path, key_env()) if path.is_file() else []
 
 
 def fallback_models(settings: Settings) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.llm.base import ModelInfo
-from core.llm.catalog_parse import context_window, not_chat, parse_model_list, reads_images
+from core.llm.catalog_parse import context_window, not_chat, parse_model_list, reads_images, token_prices
 from core.llm.errors import ModelError
 from core.llm.urls import PUBLIC_HOSTS, anthropic_url, host, openai_models_url, root, split_base
 from core.llm.wire import WireClient
@@ -46,7 +46,8 @@ def _filled(listed: ModelInfo, probed: ModelInfo | None) -> ModelInfo:
     if probed is None:
         return listed
     return replace(listed, context_window=listed.context_window or probed.context_window,
-                   vision=listed.vision if listed.vision is not None else probed.vision)
+                   vision=listed.vision if listed.vision is not None else probed.vision,
+                   prices=listed.prices or probed.prices)
 
 
 async def list_anthropic(client: WireClient) -> list[ModelInfo]:
@@ -80,8 +81,8 @@ async def _litellm_info(client: WireClient, models: list[ModelInfo]) -> dict[str
             if not_chat(name, entry):
                 found[name] = ModelInfo(name, NOT_CHAT)
                 continue
-            info = ModelInfo(name, context_window(entry), reads_images(entry))
-            if info.context_window or info.vision is not None:
+            info = ModelInfo(name, context_window(entry), vision=reads_images(entry), prices=token_prices(entry))
+            if info.context_window or info.vision is not None or info.prices:
                 found.setdefault(name, info)
     return found
 

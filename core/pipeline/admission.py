@@ -1,4 +1,5 @@
-"""Re-deliveries stop here (dedupe by event id, any replica); floods get told when to retry."""
+"""Re-deliveries stop here (dedupe by event id, any replica); a flood is told once per window
+when to come back, and the rest of it is dropped quietly."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ async def admission(inbound: Inbound, core: Core) -> Inbound | None:
     core.metrics.received(inbound.platform)
     if verdict.wait_seconds:
         core.metrics.replied(inbound.platform, "refused")
-        await core.outlet_for(inbound).notice(f"Too many messages. Try again in {verdict.wait_seconds} s.")
+        if verdict.first_over:
+            log.info("flood limit: %s user %s over %d a minute", inbound.platform, inbound.user_id,
+                     core.settings.user_messages_per_minute)
+            core.notices.send(inbound, f"Too many messages — I'll read you again in {verdict.wait_seconds} s.")
         return None
     return inbound

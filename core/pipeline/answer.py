@@ -9,10 +9,12 @@ from core.llm.base import ModelInfo
 from core.llm.gate import check_window
 from core.media.refusal import MediaRefusal
 from core.pipeline.attachments import explain_image_refusals, quoted, read_input
+from core.pipeline.quota import over_line
 from core.pipeline.refit import Prompt, answer_events
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
+from core.store.ledger import Periods
 from core.tokens import IMAGE_TOKENS, estimate_tokens
 from core.types import AnswerFacts, Inbound, Turn
 
@@ -40,12 +42,19 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     conv = core.conversation(inbound)
     binding = core.binding(inbound)
     limits = binding.limits_for(inbound)
+    periods = Periods.at()
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
-                                   limits.min_edit_interval)
+                                   limits.min_edit_interval, periods=periods)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
     clock = core.metrics.clock(inbound.platform, inbound.received_at)
-    model = ctx.model_choice or settings.model_name
+    model = ctx.model(settings.model_name)
     outlet = binding.outlet_for(inbound, pacer, facts=AnswerFacts(model=model, first=not ctx.history))
+    # Queued while under budget, answered after earlier answers spent it: refused all the same.
+    over = None if ctx.quota is None or core.access.is_admin(inbound) else core.ledger.over(ctx.quota, periods)
+    if over is not None:
+        await outlet.notice(over_line(over, periods.now))
+        clock.outcome("refused")
+        return None
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
         clock.outcome("error")
@@ -66,7 +75,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         clock.outcome("refused")
         return None
     user_tokens = estimate_tokens(said.prompt) + IMAGE_TOKENS * len(said.images)
-    prompt = Prompt(model, settings.system_prompt, ctx.history, said.prompt, user_tokens,
+    prompt = Prompt(model, ctx.chat_prompt or settings.system_prompt, ctx.history, said.prompt, user_tokens,
                     settings.reply_reserve_tokens, said.images)
     fitted = prompt.fit(window)
     if fitted is None:
@@ -108,4 +117,5 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         turns=tuple(t.to_json() for t in turns),
+        spending=core.ledger.spending(inbound.platform, inbound.user_id, inbound.user_name, model, Periods.at()),
     )

@@ -16,14 +16,12 @@ async def validate(inbound: Inbound, core: Core) -> Inbound | None:
     limit = core.settings.max_input_chars
     if not text and not inbound.attachments:
         core.metrics.replied(inbound.platform, "refused")
-        await core.outlet_for(inbound).notice("Send me some text and I will answer it.")
+        core.notices.send(inbound, "Send me some text and I will answer it.")
         return None
     if len(text) > limit:
         log.info("refused %d-char message from %s:%s", len(text), inbound.platform, inbound.user_id)
         core.metrics.replied(inbound.platform, "refused")
-        await core.outlet_for(inbound).notice(
-            f"Your message is {len(text):,} characters; the limit is {limit:,}. "
-            "Please shorten it or split it into parts."
-        )
+        core.notices.send(inbound, f"Your message is {len(text):,} characters; the limit is {limit:,}. "
+                                   "Please shorten it or split it into parts.")
         return None
     return inbound

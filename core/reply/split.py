@@ -6,11 +6,13 @@ import re
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _CLOSE = "\n```"
+MAX_REOPENED = 40  # a longer opening line ("```python title=...") is reopened as its backticks alone
 
 
 def utf16_len(text: str) -> int:
-    """Telegram and Discord count UTF-16 code units; this never undercounts for Slack."""
-    return len(text.encode("utf-16-le")) // 2
+    """Telegram and Discord count UTF-16 code units; this never undercounts for Slack.
+    A lone surrogate (half a pair, from a JSON escape) counts as the one unit it is."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _prefix_fitting(text: str, limit: int) -> int:
@@ -41,14 +43,40 @@ def _open_fence(text: str) -> str | None:
     return opening
 
 
-def _cut_point(window: str) -> int:
-    """Where to end a page inside `window`: paragraph, else line, else word, else hard."""
+def _reopening(fence: str | None, cut: int) -> str | None:
+    """The line that reopens a fence on the next page: the opening line, or just its backticks
+    when the line is long; None when even that would not leave less text to split (each page
+    must use up more text than it adds, or a long fence line would be reopened for ever)."""
+    if fence is None:
+        return None
+    match = _FENCE.match(fence)
+    line = fence if len(fence) <= MAX_REOPENED else (match.group(1) if match else fence)
+    return line if len(line) + 1 < cut else None
+
+
+def _opens_fence(text: str, at: int) -> bool:
+    """Whether a page starting at `at` would start with a fence line (indented or not)."""
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return text.startswith(("```", "~~~"), at)
+
+
+def _cut_point(text: str, size: int) -> int:
+    """Where to end a page within text[:size]: paragraph, else line, else word, else hard; never
+    where the next page would start with ``` that was not a line of its own (it would open a fence)."""
+    window = text[:size]
     floor = len(window) // 2  # a boundary in the first half wastes too much of the page
     for sep in ("\n\n", "\n", " "):
-        at = window.rfind(sep)
-        if at >= floor:
-            return at + len(sep)
-    return len(window)
+        at = window.rfind(sep, floor)
+        while at >= floor:
+            cut = at + len(sep)
+            if sep != " " or not _opens_fence(text, cut):
+                return cut
+            at = window.rfind(sep, floor, at)
+    cut = len(window)
+    while cut > floor and _opens_fence(text, cut):
+        cut -= 1
+    return cut
 
 
 def split_pages(text: str, limit: int) -> list[str]:
@@ -58,10 +86,9 @@ def split_pages(text: str, limit: int) -> list[str]:
     pages: list[str] = []
     rest = text
     while utf16_len(rest) > limit:
-        window = rest[: _prefix_fitting(rest, limit - len(_CLOSE))]
-        cut = _cut_point(window)
+        cut = _cut_point(rest, _prefix_fitting(rest, limit - len(_CLOSE)))
         page, rest = rest[:cut], rest[cut:]
-        fence = _open_fence(page)
+        fence = _reopening(_open_fence(page), cut)
         page = page.rstrip("\n")
         if fence is not None:
             page += _CLOSE

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from core.hygiene import has_surrogate, paired
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
 from core.llm.errors import ModelError
 from core.metrics import ReplyClock
@@ -63,7 +64,6 @@ class ReplyStream:
         preface: str = "",
         clock: ReplyClock | None = None,
     ) -> None:
-        self._preface = preface  # shown above the answer and kept through restarts (a transcript)
         self._clock = clock  # metrics: when text first showed, when the final text was delivered
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
@@ -71,19 +71,22 @@ class ReplyStream:
         self._stop_requested = stop_requested  # asks Redis: works across replicas
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
         self._parts: list[str] = []
-        self._preface = preface  # shown above the answer (the expired-conversation note), never stored
+        self._preface = preface  # above the answer, kept through restarts, never stored (a transcript, a note)
+        self._halves = False  # a delta carried surrogate halves
         self._note = ""
         self._changed = asyncio.Event()
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
 
     def _text(self) -> str:
-        return self._preface + self._note + "".join(self._parts)
+        text = self._preface + self._note + "".join(self._parts)
+        return paired(text) if self._halves else text  # Redis and the platforms take no lone halves
 
     async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
         async for event in events:
             if isinstance(event, TextDelta):
                 self._parts.append(event.text)
+                self._halves = self._halves or has_surrogate(event.text)
                 self._changed.set()
             elif isinstance(event, UsageReport):
                 self._outcome.input_tokens = event.input_tokens
@@ -164,7 +167,7 @@ class ReplyStream:
         outcome = self._outcome
         error = None if producer.cancelled() else producer.exception()
         body = "".join(self._parts)
-        outcome.text = body
+        outcome.text = paired(body) if self._halves else body
         if isinstance(error, ModelError):
             outcome.error = error
             if body.strip() or self._preface:

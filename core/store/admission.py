@@ -10,13 +10,18 @@ from core.store.keys import Keys
 
 # KEYS: seen, rate. ARGV: seen ttl, per-minute limit.
 # A duplicate is not counted against the limit; the window starts on the first message.
+# Returns {first time, seconds until the window ends when over the limit, 1 for the first
+# message over the limit in this window (the one that gets told)}.
 _ADMIT = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {0, 0} end
-if tonumber(ARGV[2]) <= 0 then return {1, 0} end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return {0, 0, 0} end
+local limit = tonumber(ARGV[2])
+if limit <= 0 then return {1, 0, 0} end
 local n = redis.call('INCR', KEYS[2])
 if n == 1 then redis.call('EXPIRE', KEYS[2], 60) end
-if n <= tonumber(ARGV[2]) then return {1, 0} end
-return {1, math.max(1, redis.call('TTL', KEYS[2]))}
+if n <= limit then return {1, 0, 0} end
+local first = 0
+if n == limit + 1 then first = 1 end
+return {1, math.max(1, redis.call('TTL', KEYS[2])), first}
 """
 
 
@@ -24,6 +29,7 @@ return {1, math.max(1, redis.call('TTL', KEYS[2]))}
 class Admission:
     first_time: bool  # False: a re-delivery of an event already handled
     wait_seconds: int  # > 0: over the flood limit, try again after this
+    first_over: bool = False  # the first message over the limit in this window: the one told so
 
 
 class Admissions:
@@ -36,8 +42,8 @@ class Admissions:
 
     async def admit(self, platform: str, event_id: str, user_id: str) -> Admission:
         keys = [self._keys.seen(platform, event_id), self._keys.rate(platform, user_id)]
-        fresh, wait = await self._admit(keys=keys, args=[self._seen_ttl, self._per_minute])
-        return Admission(bool(int(fresh)), int(wait))
+        fresh, wait, first_over = await self._admit(keys=keys, args=[self._seen_ttl, self._per_minute])
+        return Admission(bool(int(fresh)), int(wait), bool(int(first_over)))
 
     async def first_time(self, platform: str, event_id: str) -> bool:
         """Dedupe alone, for events that skip the flood limit (fixed notes such as "not this kind of message")."""

@@ -10,6 +10,7 @@ from redis.exceptions import NoScriptError
 
 from core.interrupts import StopMarks
 from core.store.keys import Keys
+from core.store.ledger import Ledger, Periods, QuotaState
 from core.store.pacing import RESERVE_SCRIPT
 from core.types import ConversationKey, Turn
 
@@ -17,10 +18,17 @@ from core.types import ConversationKey, Turn
 @dataclass(frozen=True)
 class ConversationContext:
     history: list[Turn]
-    model_choice: str | None
+    model_choice: str | None  # the user's own /model
     marks: StopMarks  # /stop and /reset counters when answering began
     first_slot: tuple[float, int]  # the reply's first update slot, reserved now: (seconds to wait, after)
     expired: bool = False  # the conversation was forgotten after SESSION_TTL of silence (not /reset)
+    chat_model: str | None = None  # the chat's /chatmodel
+    chat_prompt: str | None = None  # the chat's /prompt
+    quota: QuotaState | None = None  # tokens this user spent (None: no ledger given)
+
+    def model(self, default: str) -> str:
+        """The user's own /model, then the chat's /chatmodel, then the default."""
+        return self.model_choice or self.chat_model or default
 
 
 # How long past SESSION_TTL a conversation's last activity is remembered, so the first answer
@@ -29,16 +37,18 @@ ACTIVITY_MEMORY = 30 * 24 * 3600
 
 
 class ContextLoader:
-    def __init__(self, redis: Redis, keys: Keys, *, history_ttl: int) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, history_ttl: int, ledger: Ledger | None = None) -> None:
         self._redis = redis
         self._keys = keys
         self._ttl = history_ttl
+        self._ledger = ledger
         self._reserve = redis.register_script(RESERVE_SCRIPT)
 
     async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
-                   edit_interval: float) -> ConversationContext:
-        """History (TTL refreshed), model choice, stop marks, a first pacing slot, and whether the
-        conversation expired since its last answer (its last activity, read then moved to now)."""
+                   edit_interval: float, *, periods: Periods | None = None) -> ConversationContext:
+        """History (TTL refreshed), model choices, the chat's prompt, stop marks, what the user
+        spent this period (with a ledger), a first pacing slot, and whether the conversation
+        expired since its last answer (its last activity, read then moved to now)."""
         hist = self._keys.history(conv)
         active = self._keys.last_active(conv)
         now = time.time()
@@ -50,17 +60,28 @@ class ContextLoader:
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
             pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
+            pipe.get(self._keys.chat_model(platform, chat_id))
+            pipe.get(self._keys.chat_prompt(platform, chat_id))
+            if self._ledger is not None:
+                self._ledger.read_quota(pipe, platform, user_id, periods or Periods.at())
             try:
-                raw, _, last, choice, (stops, resets), slot = await pipe.execute()
+                raw, _, last, choice, (stops, resets), slot, chat_model, chat_prompt, *spent = await pipe.execute()
             except NoScriptError:
                 await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
-                return await self.load(conv, platform, user_id, chat_id, edit_interval)
+                return await self.load(conv, platform, user_id, chat_id, edit_interval, periods=periods)
         return ConversationContext(
             history=[Turn.from_json(item) for item in raw],
-            model_choice=choice.decode() if isinstance(choice, bytes) else choice,
+            model_choice=_text(choice),
             marks=StopMarks(int(stops or 0), int(resets or 0)),
             first_slot=(int(slot[0]) / 1000, int(slot[1])),
             # No history although it was active: forgotten by age when that was over SESSION_TTL ago
             # (an answer that failed, or /reset, leaves no history but a recent activity or none).
             expired=not raw and last is not None and now - float(last) >= self._ttl,
+            chat_model=_text(chat_model),
+            chat_prompt=_text(chat_prompt),
+            quota=Ledger.quota_state(*spent) if spent else None,
         )
+
+
+def _text(raw: bytes | str | None) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else raw

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from core.store.keys import Keys
+from core.store.ledger import Spending
 
 # KEYS: queue, lock, active-set. ARGV: payload, token, lease ms, conversation id.
 # Returns the queue's head when the caller took the lock (it answers that first), else false.
@@ -23,23 +24,39 @@ if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return redis.ca
 return false
 """
 
-# KEYS: queue, lock, active-set, history, stop marks, usage.
+# KEYS: queue, lock, active-set, history, stop marks, usage (all time), then the ledger's
+#       (core/store/ledger.py): spent day, spent month, stats day, stats month, stats users day,
+#       stats users month, names.
 # ARGV: token, lease ms, ack (1 = drop the head first), id, then when storing an exchange:
-#       reset mark, history ttl, max turns, input tokens, output tokens, turn json...
-# Storing the answered exchange and acknowledging its message is one atomic step, so a crash
-# can neither store an exchange twice nor lose an acknowledged one.
+#       reset mark, history ttl, max turns, input tokens, output tokens, model, "platform:user",
+#       name, day ttl, month ttl, turn json...
+# Storing the answered exchange, counting its tokens and acknowledging its message is one
+# atomic step, so a crash can neither store or count an exchange twice nor lose an acknowledged one.
 # Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
 _NEXT = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
 if #ARGV > 4 then
   if tonumber(redis.call('HGET', KEYS[5], 'reset') or '0') == tonumber(ARGV[5]) then
-    for i = 10, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+    for i = 15, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
     redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
     redis.call('EXPIRE', KEYS[4], ARGV[6])
   end
+  local input, output, model, who = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
   redis.call('HINCRBY', KEYS[6], 'requests', 1)
-  redis.call('HINCRBY', KEYS[6], 'input', ARGV[8])
-  redis.call('HINCRBY', KEYS[6], 'output', ARGV[9])
+  redis.call('HINCRBY', KEYS[6], 'input', input)
+  redis.call('HINCRBY', KEYS[6], 'output', output)
+  for i = 7, 10 do
+    redis.call('HINCRBY', KEYS[i], 'tokens', input + output)
+    redis.call('HINCRBY', KEYS[i], 'messages', 1)
+    redis.call('HINCRBY', KEYS[i], 'in:' .. model, input)
+    redis.call('HINCRBY', KEYS[i], 'out:' .. model, output)
+    redis.call('HINCRBY', KEYS[i], 'msgs:' .. model, 1)
+  end
+  redis.call('HINCRBY', KEYS[11], who, input + output)
+  redis.call('HINCRBY', KEYS[12], who, input + output)
+  if ARGV[12] ~= '' then redis.call('HSET', KEYS[13], who, ARGV[12]) end
+  for _, i in ipairs({7, 9, 11}) do redis.call('EXPIRE', KEYS[i], ARGV[13]) end
+  for _, i in ipairs({8, 10, 12, 13}) do redis.call('EXPIRE', KEYS[i], ARGV[14]) end
 end
 if ARGV[3] == '1' then redis.call('LPOP', KEYS[1]) end
 local item = redis.call('LINDEX', KEYS[1], 0)
@@ -78,6 +95,7 @@ class Exchange:
     input_tokens: int
     output_tokens: int
     turns: tuple[str, ...]  # Turn.to_json() of each
+    spending: Spending  # the ledger's keys and args: tokens per user, period and model
 
 
 @dataclass(frozen=True)
@@ -114,11 +132,11 @@ class ConversationQueue:
         keys = self._keys(conv_id)
         args: list[str | int] = [token, self.lease_ms, "1" if ack else "0", conv_id]
         if exchange is not None:
-            keys += [exchange.history_key, exchange.stop_key, exchange.usage_key]
+            keys += [exchange.history_key, exchange.stop_key, exchange.usage_key, *exchange.spending.keys]
             args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
-                     exchange.input_tokens, exchange.output_tokens, *exchange.turns]
+                     exchange.input_tokens, exchange.output_tokens, *exchange.spending.args, *exchange.turns]
         else:
-            keys += [self._keys_of.prefix + "unused"] * 3  # the script declares six keys either way
+            keys += [self._keys_of.prefix + "unused"] * 10  # the script declares thirteen keys either way
         res = await self._next(keys=keys, args=args)
         status = int(res[0])
         if status == 1:

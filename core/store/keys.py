@@ -68,3 +68,55 @@ class Keys:
     def relay(self, route: str) -> str:
         """Replies on their way to the terminal that asked (core/reply/relay.py)."""
         return f"{self.prefix}relay:{route}"
+
+    # -- who may talk (core/store/pairing.py) -------------------------------------------------
+
+    def approved(self) -> str:
+        """Hash: "platform:user_id" -> JSON of who approved them, when, and their name."""
+        return f"{self.prefix}access:approved"
+
+    def pairing_code(self, code: str) -> str:
+        """Hash of one pending code: platform, user, name, expiry (the key expires with it)."""
+        return f"{self.prefix}access:code:{code}"
+
+    def pairing_user(self, platform: str, user_id: str) -> str:
+        """Hash of one person's pairing: their code and how often it was sent (the cool-off)."""
+        return f"{self.prefix}access:asker:{platform}:{user_id}"
+
+    def pairing_pending(self) -> str:
+        """Sorted set of pending codes by expiry (`switchboard pair list`)."""
+        return f"{self.prefix}access:pending"
+
+    def group_hint(self, platform: str, user_id: str) -> str:
+        """Set while an unpaired person in a group was told how to pair (told once an hour)."""
+        return f"{self.prefix}access:hinted:{platform}:{user_id}"
+
+    # -- how much (core/store/ledger.py) -----------------------------------------------------
+
+    def spent(self, platform: str, user_id: str, period: str) -> str:
+        """Hash of one user's tokens in one period ("d20250131", "m202501"): total, per model."""
+        return f"{self.prefix}spent:{platform}:{user_id}:{period}"
+
+    def quota(self, platform: str, user_id: str) -> str:
+        """Hash of one user's own limits set by /quota: day, month (absent: the settings')."""
+        return f"{self.prefix}quota:{platform}:{user_id}"
+
+    def stats(self, period: str) -> str:
+        """Hash of the gateway's totals in one period: messages, tokens, per model."""
+        return f"{self.prefix}stats:{period}"
+
+    def stats_users(self, period: str) -> str:
+        """Hash of "platform:user_id" -> tokens in one period (who used the gateway)."""
+        return f"{self.prefix}stats:{period}:users"
+
+    def names(self) -> str:
+        """Hash of "platform:user_id" -> the name the platform last gave (for /stats)."""
+        return f"{self.prefix}names"
+
+    # -- per chat, set by admins ------------------------------------------------------------
+
+    def chat_model(self, platform: str, chat_id: str) -> str:
+        return f"{self.prefix}chatmodel:{platform}:{chat_id}"
+
+    def chat_prompt(self, platform: str, chat_id: str) -> str:
+        return f"{self.prefix}chatprompt:{platform}:{chat_id}"

@@ -1,4 +1,4 @@
-"""The `switchboard` command: run the gateway, chat in the terminal, set up the model."""
+"""The `switchboard` command: run the gateway, chat in the terminal, set up the model, pair people."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bots.registry import register_cli as register_platform_cli
-from switchboard.cli import chat, model, run
+from switchboard.cli import chat, model, pair, run
 
 # Plain help (no rich tables): options read `--yes` rather than `--yes <bool>`.
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -17,6 +17,7 @@ app.command("run")(run.run)
 app.command("chat")(chat.chat)
 app.command("model")(model.model)
 app.command("doctor")(model.doctor)
+app.add_typer(pair.app, name="pair")
 register_platform_cli(app)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.commands import COMMANDS, parse_command
 from core.gateway import Gateway
+from tests.conftest import GatewayMaker
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
 from tests.helpers import inbound
@@ -21,9 +22,15 @@ def test_parse_command_strips_the_bot_name_and_ignores_paths() -> None:
     assert parse_command("hello /model") is None
 
 
-async def test_help_lists_every_command(gateway: Gateway, platform: MemoryPlatform) -> None:
+async def test_help_lists_every_command_and_the_admin_ones_to_admins(
+        make_gateway: GatewayMaker, platform: MemoryPlatform) -> None:
+    gateway = await make_gateway(admins="memory:root")
     await _say(gateway, "/help")
     text = platform.notices[0].text
+    assert all(f"/{c.name}" in text for c in COMMANDS if not c.admin)
+    assert "/stats" not in text and "/approve" not in text
+    await _say(gateway, "/help", user="root")
+    text = platform.notices[1].text
     assert all(f"/{c.name}" in text for c in COMMANDS)
 
 
@@ -64,9 +71,10 @@ async def test_usage_counts_this_users_tokens(gateway: Gateway, platform: Memory
     await _say(gateway, "count me")
     await _say(gateway, "/usage")
     text = platform.notices[-1].text
-    assert text.startswith("Requests: 1\n")
+    assert text.startswith("Today: 17 tokens (no limit)\nThis month: 17 tokens (no limit)\n")
+    assert text.endswith("All time: 1 request, 13 tokens in, 4 out")  # the fake model's reported usage
     await _say(gateway, "/usage", user="bob")
-    assert platform.notices[-1].text.startswith("Requests: 0\n")
+    assert platform.notices[-1].text.startswith("Today: 0 tokens (no limit)\n")
 
 
 async def test_unknown_command_gets_a_short_help_line(gateway: Gateway, platform: MemoryPlatform) -> None:

@@ -60,6 +60,8 @@ class RecordingAdapter:
     def is_allowed(self, inbound: Inbound) -> bool:
         return True
 
+    has_allowlist = False
+
 
 async def test_a_failed_start_closes_the_adapters_already_started(
         make_settings: Callable[..., Settings], redis: Redis) -> None:

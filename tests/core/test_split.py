@@ -48,3 +48,25 @@ def test_text_without_spaces_is_hard_cut() -> None:
     text = "x" * 10_000
     pages = split_pages(text, 2000)
     assert "".join(pages) == text and all(len(p) <= 2000 for p in pages)
+
+
+def test_a_fence_line_longer_than_a_page_still_ends() -> None:
+    # Found by `make fuzz`: reopening the fence on every page made the text grow for ever.
+    for opener in ("```" + "x" * 100, "`" * 1000):
+        text = opener + "\ncode line\n" + opener[:3]
+        pages = split_pages(text, 40)
+        assert all(utf16_len(p) <= 40 for p in pages)
+        assert "".join(text.split()) in "".join("".join(pages).split())
+
+
+def test_a_long_opening_line_is_reopened_as_its_backticks() -> None:
+    code = "\n".join(f"line {i}" for i in range(80))
+    pages = split_pages("```python title=" + "t" * 60 + "\n" + code + "\n```", 200)
+    assert [p.split("\n", 1)[0] for p in pages[1:]] == ["```"] * (len(pages) - 1)
+
+
+def test_a_page_never_starts_with_backticks_that_were_mid_line() -> None:
+    # Found by `make fuzz`: a cut just before " ```python" made the next page open a code block.
+    text = "0" * 30 + " ```python inline, not a fence\n"
+    pages = split_pages(text, 40)
+    assert not any(p.lstrip(" ").startswith("```") for p in pages[1:])

@@ -42,4 +42,5 @@ async def test_ratings_count_once_per_person_and_follow_a_changed_mind(
     await rate("bob", "down")  # bob changed his mind
     await rate("carol", "down", answer="a2")
     assert await gateway.core.feedback.counts() == [FeedbackCount("memory", "fake-large", up=1, down=2)]
+    await gateway.join()  # the thanks go out from tasks (no intake waits for a platform call)
     assert [n.text for n in platform.notices] == [FEEDBACK_THANKS] * 5

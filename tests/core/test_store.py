@@ -11,6 +11,7 @@ from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue, Exchange
 from core.store.history import HistoryStore
 from core.store.keys import Keys
+from core.store.ledger import Periods, spending
 from core.store.prefs import ModelChoices
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Turn
@@ -19,8 +20,9 @@ CONV = ConversationKey("telegram", "42", "", "7")
 
 
 def _exchange(keys: Keys, reset_mark: int, max_turns: int, *turns: Turn) -> Exchange:
+    spent = spending(keys, "telegram", "7", "Gus", "m", Periods.at())
     return Exchange(keys.history(CONV), keys.stop(CONV), keys.usage("telegram", "7"), reset_mark,
-                    100, max_turns, 30, 4, tuple(t.to_json() for t in turns))
+                    100, max_turns, 30, 4, tuple(t.to_json() for t in turns), spent)
 
 
 async def _history(loader: ContextLoader) -> list[Turn]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bots.access import AccessList
-from core.pipeline.access import REFUSAL
+from core.pipeline.access import GROUP_HINT, REFUSAL
 from core.types import SenderFacts
 from tests.discord.conftest import StartBot
 from tests.fakes.discord_api import FakeDiscord
@@ -39,3 +39,17 @@ async def test_an_allowed_channel_admits_everyone_there_only(start_bot: StartBot
     fake.user_message("in random", mention=True, channel_id=fake.other_channel_id)
     await bot.channel_says(fake.other_channel_id, "You said: in random")
     await bot.channel_says(fake.channel_id, REFUSAL)
+
+
+async def test_under_pairing_a_stranger_gets_no_thread_and_one_line_and_a_dm_code(
+        start_bot: StartBot, fake: FakeDiscord) -> None:
+    bot = await start_bot(access_policy="pairing", discord_auto_thread=True)
+    fake.user_message("hello bot", mention=True)
+    fake.user_message("hello again", mention=True)
+    await bot.channel_says(fake.channel_id, GROUP_HINT)  # once, however often they ask
+    assert not fake.calls_to("POST /channels/{channel_id}/messages/{message_id}/threads")
+    fake.user_message("let me in", dm=True)
+    dm = fake.dms[fake.alice["id"]]
+    await bot.fake.wait_for(lambda: fake.texts(dm), what="the pairing code")
+    assert "Your pairing code is " in fake.texts(dm)[0]
+    assert bot.model.chat_requests() == []

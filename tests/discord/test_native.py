@@ -39,7 +39,7 @@ async def test_a_user_installed_ask_is_answered_through_its_interaction_where_th
     assert bot.fake.elsewhere_guild_id not in {g.id for g in bot.adapter.client.guilds}
     assert _channel_calls(bot, bot.fake.elsewhere_channel_id) == []  # nothing went around the interaction
     usage = bot.fake.slash("usage", channel_id=bot.fake.elsewhere_channel_id, user_install=True)
-    await bot.fake.wait_for(lambda: "Requests: 1" in "".join(bot.fake.response_texts(usage)), what="usage")
+    await bot.fake.wait_for(lambda: "All time: 1 request" in "".join(bot.fake.response_texts(usage)), what="usage")
     assert usage.callback_data == {"flags": EPHEMERAL}
 
 

@@ -84,7 +84,7 @@ async def test_help_and_usage_answer_privately(start_bot: StartBot) -> None:
     ask = fake.slash("ask", {"prompt": "hi"})
     await bot.response_is(ask, "You said: hi")
     usage = fake.slash("usage")
-    await fake.wait_for(lambda: fake.response_texts(usage) and "Requests: 1" in fake.response_texts(usage)[0],
+    await fake.wait_for(lambda: fake.response_texts(usage) and "All time: 1 request," in fake.response_texts(usage)[0],
                         what="the usage line")
     helped = fake.slash("help")
     await fake.wait_for(lambda: fake.response_texts(helped) and "/ask" in fake.response_texts(helped)[0],

@@ -49,6 +49,7 @@ class MemoryPlatform(Recorder[Record, float]):
         self.order: list[str] = []  # message ids in send order
         self.notices: list[Notice] = []
         self.denied_users: set[str] = set()
+        self.has_allowlist = False  # True: ACCESS_POLICY=allowlist/pairing let in all but denied_users
         self.typing_count = 0
         self.facts: list[AnswerFacts] = []  # what the core said about each answer it asked an outlet for
         self.files: dict[str, bytes] = {}  # attachment ref -> bytes `fetch` gives

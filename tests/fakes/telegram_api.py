@@ -131,6 +131,8 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         self._flood_methods: set[str] = set()
         self._last_send: dict[int, float] = {}
         self._closing = False
+        self._holds: dict[str, asyncio.Event] = {}
+        self.held: dict[str, int] = {}  # calls waiting on a hold, by method
         handlers: dict[str, Handler] = {
             "getMe": self._get_me, "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
@@ -329,6 +331,10 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         canonical = self._methods.get(method.lower(), (method, None))[0]  # names are case-insensitive
         return self.inject(canonical, TelegramError(error_code, description, retry_after), times=times, match=match)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to ``method`` wait (unanswered) until the returned event is set."""
+        return self._holds.setdefault(self._methods.get(method.lower(), (method, None))[0], asyncio.Event())
+
     def flood_limit(self, per_chat_interval: float | None, *,
                     methods: Iterable[str] = ("sendMessage", "editMessageText", "sendPhoto")
                     ) -> None:
@@ -354,6 +360,10 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
                 raise TelegramError(HTTPStatus.NOT_FOUND, "Not Found: method not found")
             if (fault := self.take_fault(method, params)) is not None:
                 raise fault
+            if (gate := self._holds.get(method)) is not None and not gate.is_set():
+                self.held[method] = self.held.get(method, 0) + 1
+                self.bump()  # a waiter may be looking for the held call
+                await gate.wait()
             self._check_flood(method, params, at)
             call.result = await handler(params)
             body: JSON = {"ok": True, "result": call.result}

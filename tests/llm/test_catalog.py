@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from core.llm.anthropic import AnthropicClient
-from core.llm.base import ModelInfo
+from core.llm.base import ModelInfo, TokenPrices
 from core.llm.catalog import Catalog
 from core.llm.chat import ChatCompletionsClient
 from core.llm.gate import check_window, window_warning
@@ -22,12 +22,14 @@ def windows(models: list[ModelInfo]) -> dict[str, int | None]:
     return {m.id: m.context_window for m in models}
 
 
-async def test_openrouter_context_length(http: httpx.AsyncClient) -> None:
+async def test_openrouter_context_length_and_pricing(http: httpx.AsyncClient) -> None:
     models = [{"id": "anthropic/claude-sonnet-4", "context_length": 200000,
+               "pricing": {"prompt": "0.000003", "completion": "0.000015", "request": "0"},
                "top_provider": {"context_length": 200000, "max_completion_tokens": 64000}}]
     async with FakeModelAPI(models=models) as api:
         listed = await ChatCompletionsClient(api.base_url, "", http).list_models()
     assert windows(listed) == {"anthropic/claude-sonnet-4": 200000}
+    assert listed[0].prices == TokenPrices(0.000003, 0.000015)
 
 
 async def test_vllm_max_model_len(http: httpx.AsyncClient) -> None:
@@ -39,12 +41,14 @@ async def test_vllm_max_model_len(http: httpx.AsyncClient) -> None:
 
 async def test_litellm_model_info(http: httpx.AsyncClient) -> None:
     info = {"data": [{"model_name": "gpt-4o", "litellm_params": {"model": "openai/gpt-4o"},
-                      "model_info": {"max_input_tokens": 128000, "max_output_tokens": 16384}},
+                      "model_info": {"max_input_tokens": 128000, "max_output_tokens": 16384,
+                                     "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}},
                      {"model_name": "tiny", "model_info": {"max_input_tokens": 8192}}]}
     async with FakeModelAPI(models=[{"id": "gpt-4o", "owned_by": "openai"}, {"id": "tiny"}],
                             routes={"GET /v1/model/info": info}) as api:
         listed = await ChatCompletionsClient(api.base_url, "", http).list_models()
     assert windows(listed) == {"gpt-4o": 128000, "tiny": 8192}
+    assert [m.prices for m in listed] == [TokenPrices(2.5e-06, 1e-05), None]
 
 
 async def test_llamacpp_props_n_ctx(http: httpx.AsyncClient) -> None:
@@ -86,10 +90,12 @@ async def test_anthropic_paginated_list_uses_max_input_tokens(http: httpx.AsyncC
 
 
 async def test_catalog_caches_in_redis_with_a_ttl(redis: Redis, prefix: str, http: httpx.AsyncClient) -> None:
-    async with FakeModelAPI(models=[{"id": "m", "context_length": 100000}]) as api:
+    priced = {"id": "p", "context_length": 100000, "pricing": {"prompt": "0.000001", "completion": "0.000002"}}
+    async with FakeModelAPI(models=[{"id": "m", "context_length": 100000}, priced]) as api:
         catalog = Catalog(ChatCompletionsClient(api.base_url, "", http), redis, prefix, ttl=120)
         assert await catalog.window("m") == 100000
-        assert await catalog.models() == [ModelInfo("m", 100000)]
+        assert await catalog.models() == [ModelInfo("m", 100000),
+                                          ModelInfo("p", 100000, prices=TokenPrices(1e-06, 2e-06))]
         assert len([r for r in api.calls if r.path == "/v1/models"]) == 1
         assert 0 < await redis.ttl(f"{prefix}llm:catalog:{endpoint_id(api.base_url)}") <= 120
         await catalog.models(refresh=True)

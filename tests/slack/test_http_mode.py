@@ -63,6 +63,7 @@ async def test_a_body_that_is_not_json_gets_400_and_one_line(start_bot: StartBot
     bodies = (b"not json", b"{\"type\": \"event_callback\"", b"[1, 2, 3]")  # bolt parses before the signature
     for body in bodies:
         assert (await _post(bot.events_url, body, signed_headers(bot.fake.signing_secret, body)))[0] == 400
+    why = ["not JSON", "not JSON", "a JSON list, not an object"]  # one line each, saying why
     assert [r.getMessage() for r in caplog.records if r.name == "bots.slack.http_events"] == [
-        "Slack request from 127.0.0.1 refused: its body is not a JSON object or a form"] * len(bodies)
+        f"Slack request from 127.0.0.1 refused: {reason}" for reason in why]
     assert not [r for r in caplog.records if r.exc_info]

@@ -46,7 +46,7 @@ async def test_a_late_stop_for_a_finished_answer_does_not_stop_the_next_one(star
     await bot.fake.wait_for(lambda: bot.fake.drafts[-1].draft_id != finished, what="the next answer's draft")
     bot.fake.stop_generation(PRIVATE_CHAT, finished)  # pressed as "hello" ended, delivered only now
     bot.say("/usage")  # taken after the Stop, in the chat's order: its answer means the Stop was handled
-    await bot.fake.wait_for(lambda: any("Requests:" in t for t in bot.fake.final_texts(PRIVATE_CHAT)),
+    await bot.fake.wait_for(lambda: any("All time:" in t for t in bot.fake.final_texts(PRIVATE_CHAT)),
                             what="the usage line")
     bot.model.hold.set()
     await bot.fake.wait_for(lambda: bot.fake.final_texts(PRIVATE_CHAT)[-1] == ANSWER, what="the whole answer")
