@@ -29,3 +29,7 @@ user_name  # Inbound.user_name: shown to the operator where a person is named (p
 _.finish_reason  # ReplyOutcome.finish_reason: a reply cut at the token limit says so
 finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement
+
+# Reliability (issue 11).
+listen  # core/signals.py: where the metrics module attaches (signals are emitted already)
+DUPLICATE  # core/store/admission.py Verdict: built from the script's code by value, never by name

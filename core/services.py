@@ -15,12 +15,15 @@ from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.outlet import Outlet, PlatformBinding
 from core.store.admission import Admissions
+from core.store.availability import RedisAvailability
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
 from core.store.history import HistoryStore
 from core.store.keys import Keys
+from core.store.leases import Leases
 from core.store.pacing import ChatPacer
 from core.store.prefs import ModelChoices
+from core.store.reply_checkpoint import ReplyCheckpoints
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Inbound, Limits
 
@@ -43,6 +46,9 @@ class Core:
     admissions: Admissions = field(init=False)
     contexts: ContextLoader = field(init=False)
     queue: ConversationQueue = field(init=False)
+    checkpoints: ReplyCheckpoints = field(init=False)
+    leases: Leases = field(init=False)
+    availability: RedisAvailability = field(init=False)
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
     platforms: dict[str, PlatformBinding] = field(default_factory=dict)
@@ -55,7 +61,11 @@ class Core:
         self.usage = UsageCounters(r, self.keys)
         self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl)
-        self.queue = ConversationQueue(r, self.keys)
+        self.queue = ConversationQueue(r, self.keys, lease_ms=int(s.lease_seconds * 1000),
+                                       seen_ttl=self.admissions.seen_ttl)
+        self.checkpoints = ReplyCheckpoints(r, self.keys)
+        self.leases = Leases(r, self.keys)
+        self.availability = RedisAvailability(r)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.catalog = self.model.catalog  # the chain's own primary catalog: one list, one set of windows
 

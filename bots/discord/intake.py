@@ -18,6 +18,7 @@ from bots.discord.inbound import (
 )
 from bots.discord.menus import chosen_command
 from bots.discord.threads import can_thread, start_thread
+from core.backlog import IntakeBacklog
 from core.gateway import Gateway
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,14 @@ AUTOCOMPLETE_BUDGET = 2.0  # seconds; Discord drops suggestions that come after 
 
 
 class Intake:
-    """Hands each update to `gateway.handle`; interactions are deferred first (3 s deadline)."""
+    """Hands each update to the gateway through a backlog (Discord never re-sends an update, so one
+    that cannot be stored while Redis is away waits in memory); interactions are deferred first
+    (3 s deadline)."""
 
-    def __init__(self, gateway: Gateway, client: discord.Client, access: AccessList, *, auto_thread: bool) -> None:
+    def __init__(self, gateway: Gateway, client: discord.Client, access: AccessList, *, auto_thread: bool,
+                 backlog: IntakeBacklog) -> None:
         self._gateway = gateway
+        self._backlog = backlog
         self._client = client
         self._access = access
         self._auto_thread = auto_thread
@@ -50,12 +55,12 @@ class Intake:
             thread_id = await start_thread(message, inbound.text)
             if thread_id is not None:
                 inbound = in_new_thread(inbound, thread_id)
-        await self._gateway.handle(inbound)
+        await self._backlog.submit(inbound)
 
     async def command(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
         """A slash command: defer, then hand the core the command as text."""
         deferred = await self._defer(interaction, ephemeral=ephemeral)
-        await self._gateway.handle(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
+        await self._backlog.submit(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A click on a choice menu sends the chosen command; its result replaces the menu."""
@@ -67,7 +72,7 @@ class Intake:
         ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
         deferred = await self._defer(interaction, ephemeral=ephemeral)
         inbound = from_interaction(interaction, command, ephemeral=ephemeral, component=True, deferred=deferred)
-        await self._gateway.handle(inbound)
+        await self._backlog.submit(inbound)
 
     async def model_names(self, current: str) -> list[str]:
         try:

@@ -7,7 +7,9 @@ import time
 
 from core.llm.base import ModelInfo
 from core.llm.gate import check_window
+from core.outlet import Outlet, Resumable
 from core.pipeline.refit import Prompt, answer_events
+from core.reply.checkpoint import DETACHED, ReplyCheckpoint
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
@@ -17,8 +19,12 @@ from core.types import Inbound, Turn
 log = logging.getLogger(__name__)
 
 
-async def answer(inbound: Inbound, core: Core) -> Exchange | None:
-    """Stream the reply; the caller stores the returned exchange as it acknowledges the message."""
+async def answer(inbound: Inbound, core: Core, checkpoint: ReplyCheckpoint = DETACHED) -> Exchange | None:
+    """Stream the reply; the caller stores the returned exchange as it acknowledges the message.
+
+    A reply an earlier attempt left unfinished (this replica before Redis went away, or one
+    that died) is continued in the messages it had sent, as its checkpoint says.
+    """
     settings = core.settings
     conv = core.conversation(inbound)
     binding = core.binding(inbound)
@@ -26,7 +32,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
                                    limits.min_edit_interval)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
-    outlet = binding.outlet_for(inbound, pacer)
+    outlet = _resumed(binding.outlet_for(inbound, pacer), checkpoint, ctx.reply_checkpoint)
     model = ctx.model_choice or settings.model_name
     if not model:
         await outlet.notice("No model is configured. The operator needs to set MODEL_NAME.")
@@ -50,7 +56,8 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
 
     started = time.time()
     with core.interrupts.watch(conv, ctx.marks) as watch:
-        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer)
+        stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
+                             on_screen=bool(checkpoint.saved))
         outcome = await stream.run(events)
     if outcome.error is not None:
         log.warning("model error for %s (model %s): %s", conv, model, outcome.error)
@@ -71,3 +78,11 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         output_tokens=outcome.output_tokens or turns[1].tokens,
         turns=tuple(t.to_json() for t in turns),
     )
+
+
+def _resumed(outlet: Outlet, checkpoint: ReplyCheckpoint, stored: bytes | None) -> Outlet:
+    if isinstance(outlet, Resumable) and checkpoint is not DETACHED:
+        checkpoint.found(stored)
+        checkpoint.attach(outlet.snapshot)
+        outlet.resume(checkpoint, checkpoint.saved)
+    return outlet

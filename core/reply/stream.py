@@ -21,6 +21,12 @@ STOPPED_MARK = "\n\n_(stopped)_"
 LENGTH_LIMIT_NOTE = "\n\n_(cut off: the answer reached its length limit)_"
 
 
+def restart_line(note: str) -> str:
+    """The line over a fresh answer after a failover: plain text, which reads the same in every
+    chat and the terminal, while streamed (unformatted) and once final (formatted)."""
+    return f"↻ {note}…\n\n"
+
+
 @dataclass
 class ReplyOutcome:
     text: str = ""  # what the user was finally shown (without notes)
@@ -46,6 +52,7 @@ class ReplyStream:
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
         pacer: ChatPacer | None = None,
+        on_screen: bool = False,
     ) -> None:
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
@@ -54,6 +61,8 @@ class ReplyStream:
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
         self._parts: list[str] = []
         self._note = ""
+        self._broken_off = ""  # the answer a failover abandoned, kept until a new one shows text
+        self._on_screen = on_screen  # a message of this reply is in the chat (shown, or an earlier attempt's)
         self._changed = asyncio.Event()
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
@@ -72,8 +81,9 @@ class ReplyStream:
             elif isinstance(event, Finished):
                 self._outcome.finish_reason = event.reason
             elif isinstance(event, Restarted):
+                self._broken_off = "".join(self._parts) or self._broken_off
                 self._parts.clear()
-                self._note = f"_({event.note})_\n\n"
+                self._note = restart_line(event.note)
                 self._changed.set()
 
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
@@ -123,6 +133,7 @@ class ReplyStream:
             text = self._text()
             await self._outlet.show(text)
             shown = text
+            self._on_screen = True
 
     async def _should_stop(self) -> bool:
         if self._stop_signal.is_set():
@@ -141,8 +152,11 @@ class ReplyStream:
         outcome.text = body
         if isinstance(error, ModelError):
             outcome.error = error
-            if body.strip():
-                await self._outlet.finish(self._text() + f"\n\n⚠️ {error.user_message()}")
+            # One message per answer: text already in the chat ends with the note, in place.
+            shown = self._text() if body.strip() else self._broken_off
+            if shown.strip() or self._on_screen:
+                await self._outlet.finish((shown.rstrip() + "\n\n" if shown.strip() else "")
+                                          + f"⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome
@@ -152,7 +166,8 @@ class ReplyStream:
             await self._outlet.finish((self._text() or "") + STOPPED_MARK)
             return outcome
         if not body.strip():
-            await self._outlet.notice("The model returned an empty answer. Please try again.")
+            empty = "The model returned an empty answer. Please try again."
+            await (self._outlet.finish(empty) if self._on_screen else self._outlet.notice(empty))
             return outcome
         limited = outcome.finish_reason == "length"
         await self._outlet.finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))

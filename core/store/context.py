@@ -19,6 +19,7 @@ class ConversationContext:
     model_choice: str | None
     marks: StopMarks  # /stop and /reset counters when answering began
     first_slot: tuple[float, int]  # the reply's first update slot, reserved now: (seconds to wait, after)
+    reply_checkpoint: bytes | None = None  # what an earlier attempt at this conversation's reply left
 
 
 class ContextLoader:
@@ -30,7 +31,8 @@ class ContextLoader:
 
     async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
                    edit_interval: float) -> ConversationContext:
-        """History (TTL refreshed), model choice, stop marks, and a first pacing slot."""
+        """History (TTL refreshed), model choice, stop marks, a first pacing slot, and the
+        checkpoint of a reply an earlier attempt left unfinished."""
         hist = self._keys.history(conv)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.lrange(hist, 0, -1)
@@ -39,8 +41,9 @@ class ContextLoader:
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
             pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
+            pipe.get(self._keys.reply(conv))
             try:
-                raw, _, choice, (stops, resets), slot = await pipe.execute()
+                raw, _, choice, (stops, resets), slot, checkpoint = await pipe.execute()
             except NoScriptError:
                 await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
                 return await self.load(conv, platform, user_id, chat_id, edit_interval)
@@ -49,4 +52,5 @@ class ContextLoader:
             model_choice=choice.decode() if isinstance(choice, bytes) else choice,
             marks=StopMarks(int(stops or 0), int(resets or 0)),
             first_slot=(int(slot[0]) / 1000, int(slot[1])),
+            reply_checkpoint=checkpoint,
         )

@@ -50,6 +50,7 @@ class MemoryPlatform(Recorder[Record, float]):
         self.notices: list[Notice] = []
         self.denied_users: set[str] = set()
         self.typing_count = 0
+        self.continued: list[str] = []  # message ids an outlet was resumed with
         self._ids = itertools.count(1)
 
     def limits_for(self, inbound: Inbound) -> Limits:
@@ -93,6 +94,15 @@ class _Ops:
         sent.edits.append(text)
         sent.text, sent.final = text, final
         self.p.bump()
+
+    async def delete(self, message_id: str) -> None:
+        self.p._record("delete", self.chat_id)
+        self.p.messages.pop(message_id, None)
+        self.p.order.remove(message_id)
+        self.p.bump()
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        self.p.continued.extend(message_ids)
 
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         self.p._record("notice", self.chat_id)

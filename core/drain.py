@@ -1,0 +1,151 @@
+"""One conversation this process holds: its queued messages answered in order, oldest first,
+under a lease renewed on a clock.
+
+* The lease renewal also saves the reply's checkpoint when its text changed (no extra round trip).
+* Redis going away mid-reply: the answer waits for it, then starts again and continues in the
+  messages already shown (the checkpoint kept in this process); the acknowledgement is retried
+  (its script is safe to repeat). One log line per outage, none per message.
+* Losing the lease (another replica adopted the queue): the answer stops at once; the adopter
+  continues in the same messages.
+* Handing over (shutting down): the answer stops, its checkpoint is saved and the lease freed,
+  so another replica continues at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from core.pipeline.answer import answer
+from core.reply.checkpoint import ReplyCheckpoint
+from core.services import Core
+from core.store.availability import REDIS_DOWN
+from core.store.conversation_queue import Exchange
+from core.types import Inbound
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WRONG = "Something went wrong on our side. Please try again."
+
+
+class Drain:
+    def __init__(self, core: Core, conv_id: str, token: str, head: bytes | None) -> None:
+        self.conv_id = conv_id
+        self._core = core
+        self._queue = core.queue
+        self._availability = core.availability
+        self._token = token
+        self._head = head  # None: adopted, the head is fetched first
+        self._answering: bytes | None = None
+        self._checkpoint: ReplyCheckpoint | None = None
+        self._reply: asyncio.Task[Exchange | None] | None = None
+        self._lost = False
+        self._handing_over = False
+
+    async def run(self) -> None:
+        renewer = asyncio.create_task(self._keep_lease(), name=f"lease {self.conv_id}")
+        try:
+            item = self._head if self._head is not None else await self._next(None, None)
+            while item is not None and not self._stopped:
+                self._answering = item
+                exchange = await self._answer(item)
+                if self._stopped:
+                    break
+                item = await self._next(item, exchange)
+                self._checkpoint = None  # acknowledged: the checkpoint went with it
+            if self._handing_over:
+                await self._release()
+        except Exception:  # outermost boundary of one conversation's task: its lease lapses, a sweeper resumes it
+            log.exception("conversation %s stopped draining; another holder resumes it", self.conv_id)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    @property
+    def _stopped(self) -> bool:
+        return self._lost or self._handing_over
+
+    def hand_over(self) -> None:
+        """Stop answering; `run` then saves the checkpoint and frees the lease before it returns."""
+        self._handing_over = True
+        if self._reply is not None:
+            self._reply.cancel()
+
+    async def _answer(self, item: bytes) -> Exchange | None:
+        inbound = Inbound.from_json(item)
+        self._checkpoint = checkpoint = ReplyCheckpoint(self.conv_id, inbound.event_id, self._core.checkpoints.save)
+        while not self._stopped:
+            self._reply = asyncio.create_task(self._answer_once(inbound, checkpoint))
+            try:
+                return await self._reply
+            except REDIS_DOWN as exc:
+                self._availability.lost(exc)
+                checkpoint.carry_over()  # the next attempt continues what this one showed
+                await self._availability.wait_up()
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this task itself is being cancelled
+                # else the reply alone was stopped: lease lost or handing over
+            finally:
+                self._reply = None
+        return None
+
+    async def _answer_once(self, inbound: Inbound, checkpoint: ReplyCheckpoint) -> Exchange | None:
+        try:
+            return await answer(inbound, self._core, checkpoint)
+        except REDIS_DOWN:
+            raise
+        except Exception:
+            # A bug or a platform outage must not wedge the queue: log, tell the user, move on.
+            log.exception("answering %s event %s failed", inbound.platform, inbound.event_id)
+            with contextlib.suppress(Exception):
+                await self._core.outlet_for(inbound).notice(SOMETHING_WRONG)
+            return None
+
+    async def _next(self, answered: bytes | None, exchange: Exchange | None) -> bytes | None:
+        """Acknowledge `answered` (storing its exchange) and fetch the next message; waits out
+        an outage and repeats the call (the script does nothing twice)."""
+        while True:
+            try:
+                nxt = await self._queue.next(self.conv_id, self._token, answered=answered, exchange=exchange)
+            except REDIS_DOWN as exc:
+                self._availability.lost(exc)
+                await self._availability.wait_up()
+                continue
+            if nxt.lost:
+                log.warning("lost the lease on %s; another replica carries on", self.conv_id)
+                self._lost = True
+            return nxt.item
+
+    async def _keep_lease(self) -> None:
+        period = delay = self._queue.lease_ms / 3000
+        while True:
+            await asyncio.sleep(delay)  # a lease is renewed on a clock, by design
+            delay = period
+            checkpoint = self._checkpoint.pending() if self._checkpoint is not None else None
+            try:
+                held = await self._queue.renew(self.conv_id, self._token, self._answering, checkpoint)
+            except REDIS_DOWN as exc:
+                self._availability.lost(exc)
+                if self._checkpoint is not None and checkpoint is not None:
+                    self._checkpoint.touched()  # not saved: try again with the next renewal
+                await self._availability.wait_up()
+                delay = 0  # renew the moment Redis answers: the lease may be about to run out
+                continue
+            if not held:
+                log.warning("lost the lease on %s; another replica carries on", self.conv_id)
+                self._lost = True
+                if self._reply is not None:
+                    self._reply.cancel()
+                return
+
+    async def _release(self) -> None:
+        checkpoint = self._checkpoint.latest() if self._checkpoint is not None else None
+        try:
+            if await self._queue.release(self.conv_id, self._token, checkpoint):
+                log.info("handed %s over to another replica", self.conv_id)
+        except REDIS_DOWN as exc:
+            self._availability.lost(exc)  # the lease runs out by itself; a sweeper adopts it then
