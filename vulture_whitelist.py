@@ -31,5 +31,5 @@ finish_reason
 ModelClient  # core/llm/base.py: the interface the chain and every wire client implement
 
 # Reliability (issue 11).
-listen  # core/signals.py: where the metrics module attaches (signals are emitted already)
+listen  # core/signals.py: where the metrics module attaches (tests listen already)
 DUPLICATE  # core/store/admission.py Verdict: built from the script's code by value, never by name

@@ -39,9 +39,11 @@ class Drain:
         self._head = head  # None: adopted, the head is fetched first
         self._answering: bytes | None = None
         self._checkpoint: ReplyCheckpoint | None = None
-        self._reply: asyncio.Task[Exchange | None] | None = None
         self._lost = False
         self._handing_over = False
+        self._abandoned = False
+        self._stop = asyncio.Event()  # set with any of the three: the reply stops at once
+        self._running = True  # loops end by themselves too: redis-py can swallow a cancel mid-command
 
     async def run(self) -> None:
         renewer = asyncio.create_task(self._keep_lease(), name=f"lease {self.conv_id}")
@@ -59,38 +61,45 @@ class Drain:
         except Exception:  # outermost boundary of one conversation's task: its lease lapses, a sweeper resumes it
             log.exception("conversation %s stopped draining; another holder resumes it", self.conv_id)
         finally:
+            self._running = False
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
 
     @property
     def _stopped(self) -> bool:
-        return self._lost or self._handing_over
+        return self._lost or self._handing_over or self._abandoned
+
+    def abandon(self) -> None:
+        """Stop at once, as a crash would: no acknowledgement, no hand-over; the lease runs out."""
+        self._abandoned = True
+        self._stop.set()
 
     def hand_over(self) -> None:
         """Stop answering; `run` then saves the checkpoint and frees the lease before it returns."""
         self._handing_over = True
-        if self._reply is not None:
-            self._reply.cancel()
+        self._stop.set()
 
     async def _answer(self, item: bytes) -> Exchange | None:
         inbound = Inbound.from_json(item)
         self._checkpoint = checkpoint = ReplyCheckpoint(self.conv_id, inbound.event_id, self._core.checkpoints.save)
         while not self._stopped:
-            self._reply = asyncio.create_task(self._answer_once(inbound, checkpoint))
+            reply = asyncio.create_task(self._answer_once(inbound, checkpoint))
+            stop = asyncio.ensure_future(self._stop.wait())
             try:
-                return await self._reply
+                await asyncio.wait({reply, stop}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+                if not reply.done():
+                    await _cancelled(reply)
+            if reply.cancelled():
+                continue  # stopped: lease lost, handing over, or abandoned
+            try:
+                return reply.result()
             except REDIS_DOWN as exc:
                 self._availability.lost(exc)
                 checkpoint.carry_over()  # the next attempt continues what this one showed
                 await self._availability.wait_up()
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling():
-                    raise  # this task itself is being cancelled
-                # else the reply alone was stopped: lease lost or handing over
-            finally:
-                self._reply = None
         return None
 
     async def _answer_once(self, inbound: Inbound, checkpoint: ReplyCheckpoint) -> Exchange | None:
@@ -118,11 +127,12 @@ class Drain:
             if nxt.lost:
                 log.warning("lost the lease on %s; another replica carries on", self.conv_id)
                 self._lost = True
+                self._stop.set()
             return nxt.item
 
     async def _keep_lease(self) -> None:
         period = delay = self._queue.lease_ms / 3000
-        while True:
+        while self._running:
             await asyncio.sleep(delay)  # a lease is renewed on a clock, by design
             delay = period
             checkpoint = self._checkpoint.pending() if self._checkpoint is not None else None
@@ -135,11 +145,10 @@ class Drain:
                 await self._availability.wait_up()
                 delay = 0  # renew the moment Redis answers: the lease may be about to run out
                 continue
-            if not held:
+            if not held and self._running:
                 log.warning("lost the lease on %s; another replica carries on", self.conv_id)
                 self._lost = True
-                if self._reply is not None:
-                    self._reply.cancel()
+                self._stop.set()
                 return
 
     async def _release(self) -> None:
@@ -149,3 +158,17 @@ class Drain:
                 log.info("handed %s over to another replica", self.conv_id)
         except REDIS_DOWN as exc:
             self._availability.lost(exc)  # the lease runs out by itself; a sweeper adopts it then
+
+
+async def _cancelled(task: asyncio.Task[Exchange | None]) -> None:
+    """Cancels `task` and waits until it ended; a cancel that redis-py swallowed mid-command is
+    sent again (the task then stops at its next await)."""
+    for _ in range(50):
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.2)
+        if task.done():
+            break
+    else:
+        log.warning("a reply did not stop when asked to; leaving it")
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: what it failed with no longer matters

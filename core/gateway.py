@@ -176,7 +176,8 @@ class Gateway:
     async def close(self) -> None:
         """Stop sweeping and cancel what is still answering (its lease lapses; a replica resumes it)."""
         await self._stop_sweeping()
-        for task in list(self._drains):
+        for task, drain in list(self._drains.items()):
+            drain.abandon()
             task.cancel()
         await asyncio.gather(*list(self._drains), return_exceptions=True)
         await self.core.availability.close()

@@ -23,9 +23,11 @@ Listener = Callable[[Signal, Mapping[str, str]], None]
 _listeners: list[Listener] = []
 
 
-def listen(listener: Listener) -> None:
-    """Call `listener` on every signal from now on (the metrics module's one hook)."""
+def listen(listener: Listener) -> Callable[[], None]:
+    """Call `listener` on every signal from now on (the metrics module's one hook); returns
+    the call that stops it."""
     _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
 
 
 def emit(signal: Signal, **labels: str) -> None:
