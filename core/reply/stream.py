@@ -87,6 +87,8 @@ class ReplyStream:
                 self._changed.set()
 
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
+        # The stop marks were read with the context just now: the first look in Redis can wait.
+        self._polled_at = asyncio.get_running_loop().time()
         producer = asyncio.create_task(self._consume(events))
         try:
             await self._pump(producer)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class FakeGateway:
         self.delivered: list[tuple[str, str]] = []  # (event type, d.id) of every dispatch sent, replays too
         self.closed_with: list[int] = []  # close codes the fake sent
         self.overlaps: list[int] = []  # shards that got a second session while one was live
+        self.sessions: list[tuple[int, float]] = []  # (shard, monotonic time) of every session identified
         self.shard_count = 1
         self._hello = hello  # session id -> (READY data, GUILD_CREATE data)
         self._on_change = on_change
@@ -183,6 +185,7 @@ class FakeGateway:
             old.live = False
         conn.shard = shard_id
         shard.conn = conn
+        self.sessions.append((shard_id, time.monotonic()))
         shard.session_id = uuid.uuid4().hex
         shard.seq, shard.log = 0, []
         ready, guild = self._hello(shard.session_id)
