@@ -99,7 +99,7 @@ class Drain:
             except REDIS_DOWN as exc:
                 self._availability.lost(exc)
                 checkpoint.carry_over()  # the next attempt continues what this one showed
-                await self._availability.wait_up()
+                await self._redis_back()
         return None
 
     async def _answer_once(self, inbound: Inbound, checkpoint: ReplyCheckpoint) -> Exchange | None:
@@ -122,7 +122,8 @@ class Drain:
                 nxt = await self._queue.next(self.conv_id, self._token, answered=answered, exchange=exchange)
             except REDIS_DOWN as exc:
                 self._availability.lost(exc)
-                await self._availability.wait_up()
+                if not await self._redis_back():
+                    return None  # handed over meanwhile: the message stays queued for whoever adopts it
                 continue
             if nxt.lost:
                 log.warning("lost the lease on %s; another replica carries on", self.conv_id)
@@ -142,7 +143,7 @@ class Drain:
                 self._availability.lost(exc)
                 if self._checkpoint is not None and checkpoint is not None:
                     self._checkpoint.touched()  # not saved: try again with the next renewal
-                await self._availability.wait_up()
+                await self._redis_back()
                 delay = 0  # renew the moment Redis answers: the lease may be about to run out
                 continue
             if not held and self._running:
@@ -150,6 +151,17 @@ class Drain:
                 self._lost = True
                 self._stop.set()
                 return
+
+    async def _redis_back(self) -> bool:
+        """Waits until Redis answers again (True) or this conversation is let go (False)."""
+        up = asyncio.ensure_future(self._availability.wait_up())
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({up, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            up.cancel()
+            stop.cancel()
+        return not self._stop.is_set()
 
     async def _release(self) -> None:
         checkpoint = self._checkpoint.latest() if self._checkpoint is not None else None

@@ -153,14 +153,17 @@ class Gateway:
     async def join(self, within: float | None = None) -> bool:
         """Wait until every conversation this process is answering has drained.
 
-        With `within`, gives up after that many seconds; True when everything drained.
+        With `within`, gives up after that many seconds (the replies go on: they are handed
+        over or cancelled by the caller); True when everything drained.
         """
-        try:
-            async with asyncio.timeout(within):
-                while self._drains:
-                    await asyncio.gather(*list(self._drains), return_exceptions=True)
-        except TimeoutError:
-            return False
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        while self._drains:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            # asyncio.wait, not gather: giving up must not cancel the replies.
+            await asyncio.wait(list(self._drains), timeout=left)
         return True
 
     async def hand_over(self) -> int:

@@ -42,7 +42,8 @@ class Sweeper:
             token = self._queue.new_token()
             if await self._queue.adopt(conv_id, token):
                 adopted += 1
-                log.warning("adopted conversation %s: its lease ran out %.1f s ago", conv_id, overdue)
+                log.warning("adopted conversation %s, due %.1f s ago (its holder stopped renewing, or handed it over)",
+                            conv_id, overdue)
                 emit(Signal.QUEUE_ADOPTED)
                 self._spawn(conv_id, token)
         if due.overdue:

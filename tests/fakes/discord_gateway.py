@@ -65,6 +65,11 @@ class _Connection:
         self._writer.cancel()
         await self.ws.close(code=code, message=reason.encode())
 
+    def gone(self) -> None:
+        """The client went away: nothing more to write."""
+        self.live = False
+        self._writer.cancel()
+
 
 @dataclass
 class _Shard:
@@ -148,7 +153,7 @@ class FakeGateway:
                 if msg.type is WSMsgType.TEXT:
                     await self._on_frame(conn, json.loads(msg.data))
         finally:
-            conn.live = False
+            conn.gone()
             shard = self._shards.get(conn.shard)
             if shard is not None and shard.conn is conn:
                 shard.conn = None

@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from tests.reliability import scenarios
+from tests.reliability.cluster import KEEP_LOGS
 from tests.reliability.costs import Cost, checkpoint_cost
 from tests.reliability.report import render, write
 from tests.reliability.rigs import polling_rig, webhook_rig
@@ -24,6 +28,8 @@ async def run() -> tuple[list[FaultResult], list[Cost]]:
         results.append(result)
         print(f"{result.fault}: sent {result.sent}, once {result.answered_once}, doubled {result.doubled}, "
               f"lost {result.lost}, recovery {[round(r, 1) for r in result.recovery]}", flush=True)
+        for anomaly in result.anomalies:
+            print(f"  {anomaly}", flush=True)
 
     async with webhook_rig(ENV) as rig:
         done(await scenarios.kill_mid_reply(rig, chats=8, per_chat=3, rounds=3))
@@ -43,7 +49,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/reliability.md"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logs = Path(tempfile.gettempdir()) / "switchboard-faults-logs"
+    shutil.rmtree(logs, ignore_errors=True)
+    os.environ[KEEP_LOGS] = str(logs)
     results, costs = asyncio.run(run())
+    print(f"the gateways' logs are in {logs}")
     write(args.out, render(results, costs, "make faults"))
     print(f"wrote {args.out}")
     if not all(r.clean for r in results):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -21,7 +22,8 @@ from core.redis_client import pool_options
 from tests.fakes.model_server import FakeModelServer
 from tests.redis_server import RedisServer, free_port
 
-ADOPTED = re.compile(r"adopted conversation (\S+): its lease ran out")
+ADOPTED = re.compile(r"adopted conversation (\S+), due")
+KEEP_LOGS = "SWITCHBOARD_FAULTS_LOGS"  # a directory the gateways' logs are copied to
 CLEARED_ENV = ("MODEL_", "REDIS_", "TELEGRAM_", "SLACK_", "DISCORD_", "HTTP_", "LEASE_", "DRAIN_", "LOG_")
 
 
@@ -122,6 +124,14 @@ async def cluster(*, words: int = 12, token_interval: float = 0.1) -> AsyncItera
                 for gateway in rig.gateways:
                     await gateway.kill()
                 await client.aclose()
+                if KEEP_LOGS in os.environ:  # `make faults` keeps the gateways' logs for a look afterwards
+                    _keep_logs(workdir, Path(os.environ[KEEP_LOGS]), rig.prefix.split(":")[1])
+
+
+def _keep_logs(workdir: Path, kept: Path, run: str) -> None:
+    kept.mkdir(parents=True, exist_ok=True)
+    for log in workdir.glob("gateway-*.log"):
+        shutil.copy(log, kept / f"{run}-{log.name}")
 
 
 def _last_user_text(body: dict[str, Any]) -> str:

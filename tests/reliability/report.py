@@ -51,6 +51,10 @@ def render(results: list[FaultResult], costs: list[Cost], command: str) -> str:
     lines += ["", "What each recovery time measures, and how each fault ran:", ""]
     for r in results:
         lines.append(f"* **{r.fault}**: {r.recovery_what}. {' '.join(r.notes)}")
+    anomalies = [(r.fault, a) for r in results for a in r.anomalies]
+    if anomalies:
+        lines += ["", "Messages not answered exactly once in this run (what their chat showed):", ""]
+        lines += [f"* {fault}: {anomaly}" for fault, anomaly in anomalies]
     lines += [
         "",
         "## What a message costs in Redis round trips",

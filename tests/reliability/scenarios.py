@@ -89,11 +89,16 @@ async def redis_restart(rig: Rig, *, chats: int, messages: int, down: float, rat
         back_at = time.monotonic()
     await rig.all_answered(asked, 120)
     result = await rig.tally(f"Redis down {down:.0f} s under a steady stream", asked)
-    result.recovery = [at - back_at for a in met_outage if (at := rig.answered_at(a)) is not None]
-    result.recovery_what = "Redis back -> each message that arrived during the outage answered"
+    waiting = {a.chat for a in met_outage}
+    result.recovery = [at - back_at for chat in waiting if (at := rig.first_call_after(chat, back_at)) is not None]
+    answered = [at - back_at for a in met_outage if (at := rig.answered_at(a)) is not None]
+    result.recovery_what = ("Redis back -> the first call in each chat that had a message arrive during the "
+                            "outage (that conversation moving again)")
     result.notes.append(f"{messages} messages over {chats} group chats at {rate:.0f}/s; Redis down "
-                        f"{back_at - down_at:.1f} s; {len(met_outage)} arrived meanwhile; tracebacks in the "
-                        f"gateways' logs: {rig.cluster.tracebacks() - tracebacks}")
+                        f"{back_at - down_at:.1f} s; {len(met_outage)} arrived meanwhile (answered Redis back + "
+                        f"{min(answered, default=0):.1f} s to + {max(answered, default=0):.1f} s: each chat's "
+                        f"queued messages at a group chat's pace, one update per 3 s); tracebacks in the gateways' "
+                        f"logs: {rig.cluster.tracebacks() - tracebacks}")
     return result
 
 
@@ -155,6 +160,7 @@ async def polling_takeover(rig: Rig, *, rounds: int, before: int, restore: bool 
     result.recovery_what = "kill -9 of the poller -> a message sent then, answered by the standby"
     result.notes.append(f"{rounds} kill(s); 409 Conflict answers to getUpdates: {len(conflicts)}")
     result.doubled += len(conflicts)  # two pollers at once: what the lease exists to prevent
+    result.anomalies += [f"getUpdates answered 409 at {c.at:.1f}" for c in conflicts]
     return result
 
 

@@ -36,6 +36,7 @@ class FaultResult:
     recovery: list[float] = field(default_factory=list)  # seconds, one per measured takeover
     recovery_what: str = ""
     notes: list[str] = field(default_factory=list)
+    anomalies: list[str] = field(default_factory=list)  # what each message not answered once looked like
 
     @property
     def clean(self) -> bool:
@@ -55,12 +56,18 @@ def count(result: FaultResult, asked: Sequence[Asked], shown: Sequence[Shown],
     result.extra += sum(1 for m in shown if (m.chat, m.quotes) not in answered)
     for question in asked:
         found = replies.get((question.chat, question.message_id), [])
+        if len(found) == 1 and found[0].text == expected(question.text):
+            result.answered_once += 1
+            continue
         if len(found) > 1:
             result.doubled += 1
-        elif len(found) == 1 and found[0].text == expected(question.text):
-            result.answered_once += 1
         else:
             result.lost += 1
+        texts = [m.text[:60] for m in found]
+        result.anomalies.append(f"chat {question.chat}, {question.text!r}: {len(found)} replies {texts}")
+    for message in shown:
+        if (message.chat, message.quotes) not in answered:
+            result.anomalies.append(f"chat {message.chat}: a bot message answering nothing: {message.text[:60]!r}")
     for chat in {a.chat for a in asked}:
         order = [a.message_id for a in asked if a.chat == chat]
         answers = sorted((m for m in shown if m.chat == chat and (m.chat, m.quotes) in answered),
