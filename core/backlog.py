@@ -31,9 +31,6 @@ class IntakeBacklog:
         self._draining: asyncio.Task[None] | None = None
         self._overflowed = 0
 
-    def __len__(self) -> int:
-        return len(self._waiting)
-
     async def submit(self, inbound: Inbound) -> None:
         """Store the update now, or keep it until it can be (never raises NotStored)."""
         if not self._waiting:

@@ -53,9 +53,16 @@ return {0}
 #       storing an exchange: reset mark, history ttl, max turns, input tokens, output tokens, turn json...
 # Storing the answered exchange, acknowledging its message and dropping its reply checkpoint
 # is one atomic step, so a crash can neither store an exchange twice nor lose an acknowledged one.
+# A lease that lapsed while Redis was away is taken back if nobody took it and the answered
+# message is still first (as the renewal does).
 # Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
 _NEXT = _NOW + """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
+local holder = redis.call('GET', KEYS[2])
+if holder ~= ARGV[1] then
+  local first = redis.call('LINDEX', KEYS[1], 0)
+  if holder or ARGV[4] == '' or not first or redis.sha1hex(first) ~= ARGV[4] then return {-1} end
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+end
 if ARGV[4] ~= '' then
   local head = redis.call('LINDEX', KEYS[1], 0)
   if head and redis.sha1hex(head) == ARGV[4] then

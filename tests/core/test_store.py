@@ -135,6 +135,11 @@ async def test_a_lease_that_ran_out_unclaimed_is_taken_back_by_its_holder(redis:
     assert await queue.renew("c", "tokA", b"m1", checkpoint="saved")
     assert await redis.get(f"{prefix}lock:c") == b"tokA"
     assert await redis.get(f"{prefix}reply:c") == b"saved"  # the checkpoint rode along
+    await queue.push("c", "m2", "tokB", f"{prefix}seen:2")
+    await redis.delete(f"{prefix}lock:c")  # and again, now found by the acknowledgement first
+    nxt = await queue.next("c", "tokA", answered=b"m1")
+    assert nxt.item == b"m2" and not nxt.lost
+    assert await redis.get(f"{prefix}lock:c") == b"tokA"
 
 
 async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: Redis, prefix: str) -> None:

@@ -103,7 +103,7 @@ class Rig:
 
         A crash in the millisecond between a platform message being sent and its id being saved
         leaves that message behind (nothing can know its id); a kill at a random moment of a
-        streaming reply almost never lands there, but one timed on the first send would."""
+        streaming reply almost never lands there, but one timed on a burst of first sends would."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             half = {a.conversation for a in batch if self.half_answered(a)}

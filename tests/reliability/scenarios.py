@@ -30,21 +30,24 @@ def _stream_of(rig: Rig, chats: Sequence[int], per_chat: int, tag: str) -> list[
 
 async def kill_mid_reply(rig: Rig, *, chats: int, per_chat: int, rounds: int, restore: bool = True) -> FaultResult:
     """kill -9 of one of two replicas while replies stream in group chats (webhook behind a
-    balancer that retries a failed delivery on the other replica). Recovery: from the kill to
-    the first thing the replica that took a conversation over did in its chat."""
+    balancer that retries a failed delivery on the other replica); with `per_chat` > 1 the last
+    message of each chat is sent just after the kill. Recovery: from the kill to the first thing
+    the replica that took a conversation over did in its chat."""
     _pace(rig, words=12, token_interval=0.1)
     asked: list[Asked] = []
     recovery: list[float] = []
     retried_before = rig.balancer.retried if rig.balancer else 0
     for round_no in range(rounds):
         group = [rig.new_chat() for _ in range(chats)]
-        batch = _stream_of(rig, group, per_chat, f"k{round_no}")
-        asked += batch
-        await rig.half_way(batch, max(1, chats // 2))
+        batch = _stream_of(rig, group, max(1, per_chat - 1), f"k{round_no}")
+        await rig.half_way(batch, chats)  # every chat's first reply shown in part: none mid-send
         victim = rig.gateways[round_no % len(rig.gateways)]
         before = rig.cluster.adopted()
         killed_at = time.monotonic()
         await victim.kill()
+        if per_chat > 1:
+            batch += [rig.ask(chat, f"k{round_no}-{-chat}-after") for chat in group]
+        asked += batch
         await rig.all_answered(batch, 120)
         for conversation in rig.cluster.adopted() - before:
             first = rig.first_call_after(int(conversation.split(":")[1]), killed_at)
@@ -56,7 +59,8 @@ async def kill_mid_reply(rig: Rig, *, chats: int, per_chat: int, rounds: int, re
     result.recovery = recovery
     result.recovery_what = "kill -9 -> the adopting replica's first call in each conversation it took over"
     retried = (rig.balancer.retried if rig.balancer else 0) - retried_before
-    result.notes.append(f"{chats} group chats x {per_chat} messages, {rounds} kill(s); the balancer re-sent "
+    after = "the last one sent just after the kill, " if per_chat > 1 else ""
+    result.notes.append(f"{chats} group chats x {per_chat} messages ({after}{rounds} kill(s)); the balancer re-sent "
                         f"{retried} deliveries to the other replica")
     return result
 
