@@ -24,21 +24,44 @@ def free_port() -> int:
 
 @dataclass
 class Process:
-    """One process under test, reachable at http://127.0.0.1:{port}."""
+    """One process under test, reachable at http://127.0.0.1:{port}.
+
+    `ready_text`: started once its log shows this (a gateway with no HTTP route serves no
+    /healthz), instead of once /healthz answers.
+    """
 
     argv: list[str]
     env: dict[str, str]
     port: int
     log_path: Path
     proc: asyncio.subprocess.Process | None = field(default=None, repr=False)
+    ready_text: tuple[str, ...] = ()
 
     async def start(self) -> None:
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             *self.argv, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             cwd=str(self.log_path.parent),
         )
-        await self._wait_healthy()
+        if self.ready_text:
+            await self._wait_for_log(len(self.log_path.read_bytes()) if self.log_path.exists() else 0)
+        else:
+            await self._wait_healthy()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def _wait_for_log(self, since: int, timeout: float = 30.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            assert self.proc is not None
+            if self.proc.returncode is not None:
+                raise RuntimeError(f"{self.argv[0]} exited: see {self.log_path}")
+            if any(text in self.log_text()[since:] for text in self.ready_text):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{self.argv[0]} never printed {self.ready_text}: see {self.log_path}")
+            await asyncio.sleep(0.1)  # polling a process we do not control
 
     async def _wait_healthy(self, timeout: float = 30.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -83,13 +106,25 @@ class Process:
                 peak = int(line.split()[1]) * 1024
         return now, peak
 
-    async def stop(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL after 15 s; returns the exit code."""
         if self.proc is None or self.proc.returncode is not None:
-            return
+            return None if self.proc is None else self.proc.returncode
         self.proc.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(self.proc.wait(), 15)
         except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+        return self.proc.returncode
+
+    async def kill(self) -> None:
+        """kill -9: no shutdown at all, as a crash or an OOM kill."""
+        if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
 

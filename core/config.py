@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     max_history_turns: PositiveInt = 200
     user_messages_per_minute: Annotated[int, Field(ge=0)] = 20  # 0 turns the limit off
     drain_seconds: Annotated[float, Field(ge=0)] = 10.0  # on shutdown, replies in flight get this long
+    # A replica's hold on a conversation, the Telegram poller or a Discord shard lasts this long
+    # unless renewed (every third of it): after a crash, another replica takes over about this late.
+    lease_seconds: Annotated[float, Field(ge=1)] = 6.0
 
     # Photos, voice notes and files (README: "Photos, voice and files")
     image_max_bytes: PositiveInt = 10 * 1024 * 1024  # a photo stated bigger is refused before download

@@ -7,25 +7,25 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Iterator
-
-from redis.exceptions import RedisError
 
 from core.access.policy import Verdict
+from core.drain import SOMETHING_WRONG, Drain
+from core.errors import NotStored
 from core.hygiene import clean_inbound
-from core.logs.correlation import correlated
 from core.pipeline.access import access
 from core.pipeline.admission import admission
-from core.pipeline.answer import answer
 from core.pipeline.base import Step
 from core.pipeline.commands import commands
 from core.pipeline.hygiene import hygiene
 from core.pipeline.quota import quota
 from core.pipeline.validate import validate
 from core.reply.relay import ROUTE, RelayEvent, RelayOutlet
+from core.roles import ExclusiveRole, holder_id
 from core.services import Core
-from core.store.conversation_queue import Exchange
+from core.signals import Signal, emit
+from core.store.availability import REDIS_DOWN
 from core.store.feedback import Rating
+from core.sweeper import IDLE, Sweeper
 from core.types import Inbound, Limits
 
 log = logging.getLogger(__name__)
@@ -39,18 +39,23 @@ STEPS: tuple[Step, ...] = (hygiene, admission, access, validate, commands, quota
 
 
 class Gateway:
-    """Every adapter calls `handle`; it returns once the message is safely queued."""
+    """Every adapter calls `handle`; it returns once the message is safely stored."""
 
-    def __init__(self, core: Core, *, sweep_every: float = 10.0) -> None:
+    def __init__(self, core: Core, *, sweep_idle: float = IDLE) -> None:
         self.core = core
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._drains: dict[asyncio.Task[None], Drain] = {}
         self._intake: dict[str, tuple[asyncio.Lock, int]] = {}  # conversation -> (lock, callers)
-        self._sweep_every = sweep_every
-        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeper = Sweeper(core.queue, core.availability, self._spawn, idle=sweep_idle)
+        self._sweeping: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        self._holder = holder_id()
 
     async def handle(self, inbound: Inbound) -> None:
-        """Never raises: a failure is logged and the user gets a short line.
+        """Returns once the message is stored (queued, or answered at once); a failure of ours
+        is logged and the user gets a short line.
+
+        Raises NotStored when it could not be stored (Redis unreachable, or another replica is
+        taking the same update in): the adapter must not acknowledge it.
 
         Calls for one conversation are taken in call order (a FIFO lock per conversation),
         so an adapter that hands over updates concurrently still queues them in order.
@@ -61,7 +66,7 @@ class Gateway:
         lock, users = self._intake.get(conv_id, (asyncio.Lock(), 0))
         self._intake[conv_id] = (lock, users + 1)
         try:
-            with self._about(inbound):
+            with self.core.about(inbound):
                 async with lock:
                     await self._intake_one(inbound)
         finally:
@@ -71,12 +76,15 @@ class Gateway:
             else:
                 self._intake[conv_id] = (lock, users - 1)
 
-    @contextlib.contextmanager
-    def _about(self, inbound: Inbound) -> Iterator[None]:
-        """Within it (and the tasks it starts) log lines carry the message's correlation id and
-        metrics count for this gateway and the message's platform."""
-        with correlated(inbound), self.core.metrics.measuring(inbound.platform):
-            yield
+    async def until_storable(self) -> None:
+        """Returns when updates can be stored again (at once when they can)."""
+        await self.core.availability.wait_up()
+
+    def exclusive(self, name: str) -> ExclusiveRole:
+        """A role one replica at a time plays (a poller, a shard connection), held by a lease."""
+        core = self.core
+        return ExclusiveRole(core.leases, core.availability, name, ttl=core.settings.lease_seconds,
+                             holder=self._holder)
 
     async def usable_models(self, matching: str = "") -> list[str]:
         """Model ids an adapter may offer (menus, autocomplete): listed, over the context gate."""
@@ -88,14 +96,21 @@ class Gateway:
         return await self.core.access.decide(inbound, self.core.binding(inbound)) is Verdict.ALLOWED
 
     async def notify(self, inbound: Inbound, text: str) -> None:
-        """A fixed answer outside the model (a sticker is "not this kind of message"): dedupe and access apply."""
-        with self._about(inbound):
+        """A fixed answer outside the model (a sticker is "not this kind of message"): dedupe and
+        access apply. Raises NotStored while Redis is unreachable."""
+        with self.core.about(inbound):
             try:
                 inbound = clean_inbound(inbound)
                 if not await self.admits(inbound):
                     return
+                self._refuse_while_down(inbound)
                 if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
                     self.core.notices.send(inbound, text)
+            except REDIS_DOWN as exc:
+                raise self._not_stored(inbound, exc) from None
+            except NotStored:
+                emit(Signal.NOT_STORED, platform=inbound.platform)
+                raise
             except Exception as exc:
                 self.core.metrics.redis_failed(exc)
                 log.exception("notice for %s event %s failed", inbound.platform, inbound.event_id)
@@ -124,7 +139,8 @@ class Gateway:
                 return
             if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
                 return
-            await self.core.feedback.record(inbound.platform, answer, inbound.user_id, rating, model)
+            if await self.core.feedback.record(inbound.platform, answer, inbound.user_id, rating, model):
+                self.core.metrics.rated(inbound.platform, rating, model)
             self.core.notices.send(inbound, FEEDBACK_THANKS)
         except Exception:
             log.exception("feedback for %s event %s failed", inbound.platform, inbound.event_id)
@@ -141,140 +157,111 @@ class Gateway:
 
     async def _intake_one(self, inbound: Inbound) -> None:
         log.debug("took in %s event %s", inbound.platform, inbound.event_id)
+        core = self.core
         try:
+            self._refuse_while_down(inbound)
             current = inbound
             for step in STEPS:
-                after = await step(current, self.core)
-                if after is None:
-                    break  # a step answered or dropped it
-                current = after
+                passed = await step(current, core)
+                if passed is None:  # answered at once, refused, or a duplicate
+                    await core.admissions.handled(inbound.platform, inbound.event_id)
+                    break
+                current = passed
             else:
                 await self._enqueue(current)
                 return  # settled once answered
+        except NotStored:
+            emit(Signal.NOT_STORED, platform=inbound.platform)
+            raise
+        except REDIS_DOWN as exc:
+            raise self._not_stored(inbound, exc) from None
         except Exception as exc:
-            self.core.metrics.redis_failed(exc)
+            core.metrics.redis_failed(exc)
             log.exception("failed to handle %s event %s", inbound.platform, inbound.event_id)
             with contextlib.suppress(Exception):  # e.g. a platform nobody bound: logged above
-                self.core.notices.send(inbound, "Something went wrong on our side. Please try again.")
+                core.notices.send(inbound, SOMETHING_WRONG)
         if inbound.reply_route.get(ROUTE):  # after this message's notices, which go out from tasks
-            self.core.notices.then(inbound, lambda: self._settled(inbound))
+            core.notices.then(inbound, lambda: core.relay.settled_for(inbound))
 
-    async def _settled(self, inbound: Inbound) -> None:
-        """Tells an asker that waits on a relay (the terminal chat) that nothing more comes for this message."""
-        route = inbound.reply_route.get(ROUTE)
-        if route:
-            try:
-                await self.core.relay.settled(route, inbound.event_id)
-            except (RedisError, OSError) as exc:
-                log.warning("could not tell %s that event %s is done: %s", route, inbound.event_id, exc)
+    def _refuse_while_down(self, inbound: Inbound) -> None:
+        """While an outage is known, refuse at once instead of waiting for redis-py's retries."""
+        if not self.core.availability.up:
+            raise NotStored("Redis is unreachable")
+
+    def _not_stored(self, inbound: Inbound, exc: BaseException) -> NotStored:
+        self.core.availability.lost(exc)  # logs the outage once
+        self.core.metrics.redis_failed(exc)
+        emit(Signal.NOT_STORED, platform=inbound.platform)
+        log.debug("%s event %s not stored: %s", inbound.platform, inbound.event_id, exc)
+        return NotStored("Redis is unreachable")
 
     async def _enqueue(self, inbound: Inbound) -> None:
-        conv_id = str(self.core.conversation(inbound))
-        token = self.core.queue.new_token()
-        head = await self.core.queue.push(conv_id, inbound.to_json(), token)
+        core = self.core
+        conv_id = str(core.conversation(inbound))
+        token = core.queue.new_token()
+        seen = core.admissions.seen_key(inbound.platform, inbound.event_id)
+        head = await core.queue.push(conv_id, inbound.to_json(), token, seen)
         if head is not None:
             self._spawn(conv_id, token, head)
         # else: the lock holder (maybe another replica) answers it after the ones before it
 
     def _spawn(self, conv_id: str, token: str, head: bytes | None = None) -> None:
-        task = asyncio.create_task(self._drain(conv_id, token, head), name=f"drain {conv_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _drain(self, conv_id: str, token: str, head: bytes | None) -> None:
-        """Answer queued messages of one conversation, oldest first, while holding its lease."""
-        renewer = asyncio.create_task(self._keep_lease(conv_id, token))
-        try:
-            item = head
-            if item is None:  # adopted by the sweeper: fetch the head ourselves
-                item = (await self.core.queue.next(conv_id, token, ack=False)).item
-            while item is not None:
-                inbound = Inbound.from_json(item)
-                with self._about(inbound):
-                    exchange = await self._answer_one(inbound)
-                    nxt = await self.core.queue.next(conv_id, token, ack=True, exchange=exchange)
-                    await self._settled(inbound)  # after the ack: the exchange is in the history now
-                    if nxt.lost:
-                        log.warning("lost the lease on %s; another replica carries on", conv_id)
-                item = nxt.item
-        except Exception as exc:
-            self.core.metrics.redis_failed(exc)
-            log.exception("conversation %s stopped draining; the sweeper will resume it", conv_id)
-        finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
-
-    async def _answer_one(self, inbound: Inbound) -> Exchange | None:
-        try:
-            return await answer(inbound, self.core)
-        except Exception as exc:
-            # A bug or a platform outage must not wedge the queue: log, tell the user, move on.
-            self.core.metrics.redis_failed(exc)
-            self.core.metrics.replied(inbound.platform, "error")
-            log.exception("answering %s event %s failed", inbound.platform, inbound.event_id)
-            with contextlib.suppress(Exception):
-                await self.core.outlet_for(inbound).notice("Something went wrong on our side. Please try again.")
-            return None
-
-    async def _keep_lease(self, conv_id: str, token: str) -> None:
-        period = self.core.queue.lease_ms / 3000
-        while True:
-            await asyncio.sleep(period)  # a lease is renewed on a clock, by design
-            if not await self.core.queue.renew(conv_id, token):
-                return
+        drain = Drain(self.core, conv_id, token, head)
+        task = asyncio.create_task(drain.run(), name=f"drain {conv_id}")
+        self._drains[task] = drain
+        task.add_done_callback(self._drains.pop)
 
     async def sweep_once(self) -> int:
-        """Adopt conversations whose holder died with messages still queued; returns how many."""
-        adopted = 0
-        for conv_id in await self.core.queue.orphans():
-            token = self.core.queue.new_token()
-            if await self.core.queue.adopt(conv_id, token):
-                adopted += 1
-                self.core.metrics.queue_adoptions.inc()
-                self._spawn(conv_id, token)
+        """Adopt conversations whose holder stopped renewing its lease; returns how many."""
+        adopted, _ = await self._sweeper.sweep_once()
         return adopted
 
-    async def _sweep_forever(self) -> None:
-        while not self._closing.is_set():
-            try:
-                await self.sweep_once()
-            except Exception as exc:
-                self.core.metrics.redis_failed(exc)
-                log.exception("queue sweep failed")
-            # Periodic by nature, but wakes at once on close: redis-py can swallow a cancel
-            # that lands mid-command, so the loop must also be able to end by itself.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), self._sweep_every)
-
     def start(self) -> None:
-        if self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep_forever(), name="queue sweeper")
+        if self._sweeping is None:
+            self._sweeping = asyncio.create_task(self._sweeper.run(self._closing), name="queue sweeper")
 
     async def join(self, within: float | None = None) -> bool:
         """Wait until every conversation this process is answering has drained, and every notice
         queued went out.
 
-        With `within`, gives up after that many seconds; True when everything drained.
+        With `within`, gives up after that many seconds (the replies go on: they are handed
+        over or cancelled by the caller); True when everything drained.
         """
-        try:
-            async with asyncio.timeout(within):
-                while self._tasks or self.core.notices.pending:
-                    await asyncio.gather(*list(self._tasks), return_exceptions=True)
-                    await self.core.notices.drain()
-        except TimeoutError:
-            return False
+        loop = asyncio.get_running_loop()
+        deadline = None if within is None else loop.time() + within
+        while self._drains or self.core.notices.pending:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            # asyncio.wait, not gather: giving up must not cancel the replies.
+            waiting = [*self._drains, *self.core.notices.tasks]
+            await asyncio.wait(waiting, timeout=left)
         return True
+
+    async def hand_over(self) -> int:
+        """Shutting down: stop adopting, stop every reply still streaming, save its checkpoint
+        and free its lease, so another replica continues it at once. Returns how many."""
+        await self._stop_sweeping()
+        drains = list(self._drains.items())
+        for _, drain in drains:
+            drain.hand_over()
+        await asyncio.gather(*(task for task, _ in drains), return_exceptions=True)
+        return len(drains)
 
     async def close(self) -> None:
         """Stop sweeping and cancel what is still answering (its lease lapses; a replica resumes it)."""
-        self._closing.set()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        for task in list(self._tasks):
+        await self._stop_sweeping()
+        for task, drain in list(self._drains.items()):
+            drain.abandon()
             task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*list(self._drains), return_exceptions=True)
         await self.core.notices.cancel()
+        await self.core.availability.close()
+
+    async def _stop_sweeping(self) -> None:
+        self._closing.set()
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
+            self._sweeping = None

@@ -9,7 +9,7 @@ reply (a platform's 429) finds the gateway's through `measuring()`, set per mess
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Literal, TypeVar
@@ -21,6 +21,7 @@ from prometheus_client.process_collector import ProcessCollector
 from redis.exceptions import RedisError
 
 from core.llm.base import ModelEvent, TextDelta
+from core.signals import Signal
 
 ReplyOutcome = Literal["ok", "error", "stopped", "refused"]
 Family = TypeVar("Family", Counter, Gauge, Histogram)
@@ -72,6 +73,20 @@ class Metrics:
         self.redis_errors = Counter(
             "switchboard_redis_errors", "Redis failures seen at the gateway's boundaries and by the readiness probe.",
             registry=r)
+        self.feedback = Counter(
+            "switchboard_feedback", "Answers rated by the people who asked (Slack's thumbs), per model.",
+            ["platform", "rating", "model"], registry=r)
+        self.updates_not_stored = Counter(
+            "switchboard_updates_not_stored", "Updates left unacknowledged because they could not be stored "
+            "(503, no ack, polling offset kept): the platform sends them again.", ["platform"], registry=r)
+        self.backlog_overflows = Counter(
+            "switchboard_backlog_overflows", "Updates a platform never re-sends that were refused past the backlog.",
+            ["platform"], registry=r)
+        self.redis_outages = Counter(
+            "switchboard_redis_outages", "Times this process lost Redis (one per outage).", registry=r)
+        self.roles_taken = Counter(
+            "switchboard_roles_taken", "One-at-a-time roles this process took (the Telegram poller, a Discord shard).",
+            ["role"], registry=r)
         self.ready = Gauge(
             "switchboard_ready", "1 while a component is ready (redis, each platform), else 0.",
             ["component"], registry=r)
@@ -98,6 +113,22 @@ class Metrics:
     def used_tokens(self, input_tokens: int, output_tokens: int) -> None:
         self.of(self.tokens, "input").inc(max(0, input_tokens))
         self.of(self.tokens, "output").inc(max(0, output_tokens))
+
+    def rated(self, platform: str, rating: str, model: str) -> None:
+        self.of(self.feedback, platform, rating, model).inc()
+
+    def on_signal(self, signal: Signal, labels: Mapping[str, str]) -> None:
+        """The reliability events (core/signals.py), counted."""
+        if signal is Signal.QUEUE_ADOPTED:
+            self.queue_adoptions.inc()
+        elif signal is Signal.REDIS_DOWN:
+            self.redis_outages.inc()
+        elif signal is Signal.NOT_STORED:
+            self.of(self.updates_not_stored, labels.get("platform", "")).inc()
+        elif signal is Signal.BACKLOG_OVERFLOW:
+            self.of(self.backlog_overflows, labels.get("platform", "")).inc()
+        elif signal is Signal.ROLE_TAKEN:
+            self.of(self.roles_taken, labels.get("role", "").split(":", 1)[0]).inc()
 
     def failover(self, reason: str) -> None:
         self.of(self.model_failovers, reason).inc()

@@ -64,6 +64,10 @@ class Notices:
     def pending(self) -> int:
         return len(self._tasks)
 
+    @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return list(self._tasks)
+
     async def drain(self) -> None:
         """Wait until every queued notice went out (or failed)."""
         while self._tasks:

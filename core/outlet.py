@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
+from core.reply.checkpoint import ReplyCheckpoint
 from core.store.pacing import ChatPacer
 from core.types import AnswerFacts, Attachment, Choice, Inbound, Limits
 
@@ -49,6 +50,20 @@ class Outlet(Protocol):
 
     async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
         """A short system line (command answer, error), optionally with buttons."""
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """An outlet whose platform state (message ids, the text each shows, a draft or stream id)
+    can be checkpointed, so the replica that takes a conversation over continues the same
+    messages instead of sending new ones beside a half-answer."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state another replica needs to continue this reply (JSON-serialisable)."""
+
+    def resume(self, checkpoint: ReplyCheckpoint, saved: Mapping[str, Any] | None) -> None:
+        """Continue from `saved` (a snapshot an earlier attempt left), and report changes to
+        `checkpoint` from now on."""
 
 
 class PlatformBinding(Protocol):

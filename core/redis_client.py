@@ -6,12 +6,35 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 
 from core.embedded_redis import DB_FILE, EmbeddedRedis
 
 EMBEDDED_DB = DB_FILE  # the embedded server's data file, under DATA_DIR
+
+
+def pool_options(max_connections: int) -> dict[str, Any]:
+    """How every pooled connection behaves when Redis goes away and comes back.
+
+    A call that meets a dead connection (Redis restarted, a proxy dropped it) reconnects and
+    is sent again, a few times with backoff (~1 s in all): our scripts are written so that a
+    call repeated after a lost reply does no harm. A connection idle for a while is pinged
+    before use, so a stale one is dropped rather than failing a message. Past the retries,
+    the error reaches core/store/availability.py, which logs the outage once.
+    """
+    return {
+        "max_connections": max_connections,
+        "timeout": 30,  # a blocking pool: under a burst, callers wait for a connection instead of failing
+        "driver_info": None,  # no CLIENT SETINFO: 2 round trips per connection
+        "retry": Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), 4),
+        "health_check_interval": 30,
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 10.0,  # no call of ours takes this long; a hung server must not hang us
+    }
 
 
 @dataclass
@@ -34,10 +57,7 @@ class RedisHandle:
 
 
 def _client(url: str, max_connections: int) -> Redis:
-    # A blocking pool: under a burst, callers wait for a connection instead of failing.
-    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=30,
-                                           driver_info=None)  # no CLIENT SETINFO: 2 round trips per connection
-    return Redis(connection_pool=pool)
+    return Redis(connection_pool=BlockingConnectionPool.from_url(url, **pool_options(max_connections)))
 
 
 async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200) -> RedisHandle:

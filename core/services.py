@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -17,22 +19,26 @@ from core.llm.failover import FailoverChain
 from core.llm.gate import check_window
 from core.llm.prices import PriceBook
 from core.llm.suggest import matching_models
+from core.logs.correlation import correlated
 from core.media.transcribe import Transcriber
 from core.metrics import Metrics
 from core.notices import Notices
 from core.outlet import Outlet, PlatformBinding
 from core.reply.relay import Relay
 from core.store.admission import Admissions
+from core.store.availability import RedisAvailability
 from core.store.chat_settings import ChatSettings
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue
 from core.store.feedback import FeedbackStore
 from core.store.history import HistoryStore
 from core.store.keys import Keys
+from core.store.leases import Leases
 from core.store.ledger import Ledger
 from core.store.pacing import ChatPacer
 from core.store.pairing import Pairings
 from core.store.prefs import ModelChoices
+from core.store.reply_checkpoint import ReplyCheckpoints
 from core.store.usage import UsageCounters
 from core.types import ConversationKey, Inbound, Limits
 
@@ -57,6 +63,9 @@ class Core:
     admissions: Admissions = field(init=False)
     contexts: ContextLoader = field(init=False)
     queue: ConversationQueue = field(init=False)
+    checkpoints: ReplyCheckpoints = field(init=False)
+    leases: Leases = field(init=False)
+    availability: RedisAvailability = field(init=False)
     catalog: Catalog = field(init=False)
     interrupts: Interrupts = field(init=False)
     feedback: FeedbackStore = field(init=False)
@@ -79,7 +88,11 @@ class Core:
         self.admissions = Admissions(r, self.keys, per_minute=s.user_messages_per_minute)
         self.ledger = Ledger(r, self.keys, daily=s.user_daily_tokens, monthly=s.user_monthly_tokens)
         self.contexts = ContextLoader(r, self.keys, history_ttl=s.session_ttl, ledger=self.ledger)
-        self.queue = ConversationQueue(r, self.keys)
+        self.queue = ConversationQueue(r, self.keys, lease_ms=int(s.lease_seconds * 1000),
+                                       seen_ttl=self.admissions.seen_ttl)
+        self.checkpoints = ReplyCheckpoints(r, self.keys)
+        self.leases = Leases(r, self.keys)
+        self.availability = RedisAvailability(r)
         self.interrupts = Interrupts(r, self.keys, ttl=s.session_ttl)
         self.feedback = FeedbackStore(r, self.keys)
         self.relay = Relay(r, self.keys)
@@ -117,6 +130,13 @@ class Core:
     async def model_window(self, model: str) -> int | None:
         """The catalog's window for a model (remembered in-process for a minute there: hot path)."""
         return await self.catalog.window(model)
+
+    @contextlib.contextmanager
+    def about(self, inbound: Inbound) -> Iterator[None]:
+        """Within it (and the tasks it starts) log lines carry the message's correlation id, and
+        metrics count for this gateway and the message's platform."""
+        with correlated(inbound), self.metrics.measuring(inbound.platform):
+            yield
 
     async def usable_models(self, matching: str = "") -> list[str]:
         """Ids of the endpoint's models that pass the context gate and contain every word of

@@ -21,6 +21,7 @@ from core.llm.factory import build_model_client, endpoints_file
 from core.llm.gate import check_window, window_warning
 from core.llm.prices import load_price_table
 from core.metrics import Metrics
+from core.signals import listen
 from core.readiness import Readiness, probe_client
 from core.redis_client import RedisHandle, connect
 from core.services import Core
@@ -104,8 +105,9 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
     Raises StartupError (one line for the operator) when something cannot start.
     """
     handle = await _redis(settings, redis)
+    metrics = Metrics()  # one registry per gateway: tests never share counts
+    stop_counting = listen(metrics.on_signal)  # reliability events (adoptions, outages...) counted
     try:
-        metrics = Metrics()  # one registry per gateway: tests never share counts
         try:
             prices = load_price_table(endpoints_file(settings))
             model = build_model_client(settings, handle.client, settings.redis_prefix, metrics=metrics)
@@ -140,4 +142,5 @@ async def assembled(settings: Settings, adapters: Sequence[Adapter] = (), *,
             await gateway.close()
             await model.aclose()
     finally:
+        stop_counting()
         await handle.close()

@@ -3,8 +3,9 @@
 Start: adapters start in order; if one fails, the ones already started (and the one that
 failed, which may hold a half-open session) are closed before the error goes up.
 Shutdown, in two phases: every adapter stops taking updates, the gateway gets the grace
-period to finish the replies in flight (they still need the adapters' connections), then the
-adapters close.
+period to finish the replies in flight (they still need the adapters' connections); replies
+still streaming then are handed over (checkpoint saved, lease freed: another replica continues
+them at once), and the adapters close.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ async def start_all(adapters: Sequence[Adapter], gateway: Gateway, web: WebServe
 
 
 async def shut_down(adapters: Sequence[Adapter], gateway: Gateway, grace: float) -> None:
-    """Stop intake everywhere, let replies finish for up to `grace` seconds, close the adapters."""
+    """Stop intake everywhere, let replies finish for up to `grace` seconds, hand the rest over,
+    close the adapters."""
     await _stop_intake(adapters)
     if not await gateway.join(grace):
-        log.warning("replies still streaming after %.0f s; closing anyway (another replica resumes them)", grace)
+        handed = await gateway.hand_over()
+        log.warning("%d replies still streaming after %.0f s: handed over to another replica", handed, grace)
     await _close(adapters)
 
 

@@ -31,7 +31,7 @@ class Wired:
         await self._stack.aclose()
 
 
-async def wire(settings: Settings, redis: Redis, adapter: Adapter) -> Wired:
+async def wire(settings: Settings, redis: Redis | None, adapter: Adapter) -> Wired:
     stack = AsyncExitStack()
     running = await stack.enter_async_context(assembled(settings, [adapter], redis=redis))
     return Wired(adapter, running.gateway, running.web, stack)

@@ -3,10 +3,11 @@ a local model server, and a core wired to an in-memory platform."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from redis.asyncio import Redis
 
 from core.config import Settings
 from core.gateway import Gateway
+from core.signals import Signal, listen
 from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
+from tests.redis_server import RedisServer
 
 # Hypothesis (the fuzz tests, marked `fuzz`): a few dozen examples in `make test`; `make fuzz` sets
 # HYPOTHESIS_PROFILE=fuzz for 10,000 per property and per HTTP route (docs/fuzzing.md). A route's
@@ -117,3 +120,39 @@ async def make_gateway(make_settings: Callable[..., Settings], redis: Redis,
 @pytest.fixture
 async def gateway(make_gateway: GatewayMaker) -> Gateway:
     return await make_gateway()
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[RedisServer]:
+    """A redis-server for this test alone, to kill and restart (outage tests)."""
+    async with RedisServer() as server:
+        yield server
+
+
+class Signals:
+    """The reliability signals emitted during a test (core/signals.py), awaitable."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[Signal, dict[str, str]]] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, signal: Signal, labels: Mapping[str, str]) -> None:
+        self.seen.append((signal, dict(labels)))
+        self._changed.set()
+
+    def count(self, signal: Signal) -> int:
+        return sum(1 for seen, _ in self.seen if seen is signal)
+
+    async def wait_for(self, signal: Signal, count: int = 1, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while self.count(signal) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@pytest.fixture
+def signals() -> Iterator[Signals]:
+    collected = Signals()
+    stop = listen(collected)
+    yield collected
+    stop()

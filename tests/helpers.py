@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+
+from redis.asyncio import Redis
 
 from core.types import Inbound
 
@@ -20,3 +23,13 @@ def inbound(text: str, *, user: str = "alice", chat: str | None = None, platform
         is_direct=is_direct,
         **extra,  # type: ignore[arg-type]
     )
+
+
+async def stored(redis: Redis, pattern: str, timeout: float = 5.0) -> None:
+    """Until a key matching `pattern` exists: for state written by a clock (a lease renewal
+    carries a reply's checkpoint), which no event announces."""
+    async with asyncio.timeout(timeout):
+        while True:
+            if await redis.keys(pattern):
+                return
+            await asyncio.sleep(0.02)  # polling Redis: nothing else to await

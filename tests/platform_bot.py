@@ -3,7 +3,8 @@
 ``fake, start_bot = platform_fixtures(FakeX, Running, XAdapter, settings=..., options=...)``
 in a platform's conftest makes its two fixtures: ``fake``, the fake platform server, and
 ``start_bot``, which starts adapters against it with the local model server and the real
-Redis of tests/conftest.py, through the assembly in tests/adapter_harness.py.
+Redis of tests/conftest.py (or, given ``redis_url``, that one with a pool of its own, as
+`switchboard run` makes it), through the assembly in tests/adapter_harness.py.
 ``RunningBot`` holds what a test drives; each platform's ``Running`` adds its own helpers
 (``say``, ``reply_is``, ``channel_says``...).
 """
@@ -83,7 +84,8 @@ def platform_fixtures(server: Callable[[], S], running: Callable[[S, FakeModelSe
         async def start(*, adapter: dict[str, Any] | None = None, **overrides: Any) -> R:
             chosen = options | (adapter or {})
             own, rest = split_settings(own_settings, TEST_CORE | settings(fake) | overrides)
-            wired = await wire(make_settings(**rest), redis, kind(own, **chosen))  # type: ignore[call-arg]
+            client = None if "redis_url" in overrides else redis  # a Redis of the test's own: its own pool
+            wired = await wire(make_settings(**rest), client, kind(own, **chosen))  # type: ignore[call-arg]
             started.append(wired)
             assert isinstance(wired.adapter, kind)
             bot = running(fake, model_server, wired.adapter, wired.gateway, wired.web)

@@ -10,10 +10,14 @@ from redis.exceptions import RedisError
 
 from bots.console.adapter import ConsoleAdapter
 from bots.console.printer import Printer, Sink
+from core.errors import NotStored
 from core.gateway import Gateway
+from core.reply.relay import RelayEvent
+from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
+NOT_STORED = "That was not sent: the memory store (Redis) is unreachable. Try again in a moment."
 RETRY_READ = 1.0  # seconds before reading the relay again after Redis failed
 
 
@@ -54,7 +58,7 @@ class ChatSession:
         settled = self.printer.expect(inbound.event_id)
         self._expecting.set()
         self._in_flight = settled
-        await self._gateway.handle(inbound)
+        await self._hand(inbound)
         return settled
 
     async def command_now(self, text: str, *, quiet: bool = False) -> None:
@@ -64,7 +68,15 @@ class ChatSession:
             self.printer.mute(inbound.event_id)
         self.printer.expect(inbound.event_id)
         self._expecting.set()
-        await self._gateway.handle(inbound)
+        await self._hand(inbound)
+
+    async def _hand(self, inbound: Inbound) -> None:
+        """Hands a line to the gateway; one it could not store (Redis away) is said so, and settled here."""
+        try:
+            await self._gateway.handle(inbound)
+        except NotStored:
+            self.printer.say(NOT_STORED)
+            self.printer.apply(RelayEvent("settled", inbound.event_id))
 
     async def finish_in_flight(self, within: float) -> bool:
         """Waits up to `within` seconds for the message being answered; True when it was."""

@@ -1,4 +1,9 @@
-"""The Discord adapter: the connection (login, gateway, reconnects), limits, outlets, access."""
+"""The Discord adapter: login, the gateway shards this replica holds, limits, outlets, access.
+
+A REST-only client (logged in, never connected to the gateway) sends every reply; each shard's
+gateway connection lives in bots/discord/shards.py and runs only while this replica holds that
+shard's role (a lease in Redis), so several replicas share one bot without two sessions per shard.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,10 @@ from bots.discord.intake import Intake
 from bots.discord.outlet import MAX_CHARS, TOKEN_LIFE, ChannelOps, FilledOriginals, InteractionOps
 from bots.discord.refs import PLATFORM, REPLY_TO, InteractionRef
 from bots.discord.settings import DiscordSettings
-from bots.discord.webhook import InteractionWebhook
+from bots.discord.shards import TOKEN_REFUSED, ShardConnection
+from bots.discord.webhook import InteractionWebhook, payload
 from bots.quiet_logs import LogOnce, Outage, OutageLog, quiet
+from core.backlog import IntakeBacklog
 from core.errors import BadSetting, StartupError
 from core.gateway import Gateway
 from core.outlet import Outlet
@@ -34,12 +41,10 @@ log = logging.getLogger(__name__)
 # Discord's per-channel message limit is about 5 per 5 s and edits count, so one update a second.
 EDIT_INTERVAL = 1.0
 READY_TIMEOUT = 30.0  # seconds start() waits for the gateway's READY before going on regardless
+ROLE_WAIT = 2.0  # seconds start() waits to learn which shards this replica connects
 RETRY_MAX = 60.0  # seconds between attempts to reach Discord at most
 NETWORK_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
-TOKEN_REFUSED = ("rejected DISCORD_BOT_TOKEN (401 Unauthorized): copy it again from the Developer Portal "
-                 "(your application → Bot → Reset Token)")
-INTENT_REFUSED = ("refused the Message Content intent: enable it in the Developer Portal (your application → "
-                  "Bot → Privileged Gateway Intents → Message Content Intent) or set DISCORD_MESSAGE_CONTENT=false")
+BACKLOG_FULL = "I can't take messages right now (my storage is unreachable). Please send that again in a few minutes."
 
 
 class DiscordAdapter:
@@ -53,18 +58,22 @@ class DiscordAdapter:
         self._limits = Limits(max_chars=MAX_CHARS, min_edit_interval=edit_interval)
         self._access = AccessList.parse(users=settings.allowed_users, roles=settings.allowed_roles,
                                         chats=settings.allowed_channels)
-        self.client = SwitchboardClient(message_content=settings.message_content,
-                                        guild_ready_timeout=guild_ready_timeout)
+        self.client = SwitchboardClient(message_content=settings.message_content)  # REST only: every reply
         self._filled = FilledOriginals(token_life)
         self._token_life = token_life
+        self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
         self._retry_delay = retry_delay  # the first wait before reaching Discord again; it doubles
-        self._failed = False  # Discord refused us for good (token, intents)
+        self._failed = ""  # Discord refused us for good (token, intents)
         self._hint = ""  # appended to the status line (slash commands never registered)
         self._gateway: Gateway | None = None
         self._intake: Intake | None = None
+        self._backlog: IntakeBacklog | None = None
         self._task: asyncio.Task[None] | None = None
         self._tree: app_commands.CommandTree[discord.Client] | None = None
+        self.shards: dict[int, ShardConnection] = {}  # the shards this replica connects now
+        self._decided: set[int] = set()  # shards whose role this replica took or stands by for
+        self._role_change = asyncio.Event()
         self._state = "not started"
         self._outage = Outage(log, "Discord")
         # discord.py says so at every login attempt, and logs a traceback at every reconnect attempt.
@@ -102,38 +111,54 @@ class DiscordAdapter:
     # -- the connection ---------------------------------------------------------------------
 
     async def start(self, gateway: Gateway, web: WebServer) -> None:
-        """Logs in (a bad token stops start-up), connects, and waits a while for READY."""
+        """Logs in (a bad token stops start-up), takes the shards no replica holds, and waits a
+        while for their READY."""
         point_at(self._settings.api_base, self._settings.gateway_url)
         self._gateway = gateway
-        self._intake = Intake(gateway, self.client, auto_thread=self._settings.auto_thread)
-        self.client.listener = self._intake
-        self._tree = build_tree(self.client, self._intake)  # serves them; registering is `discord sync`
+        self._backlog = IntakeBacklog(gateway, limit=self._settings.backlog, refused=self._refused)
+        self._intake = Intake(gateway, self.client, auto_thread=self._settings.auto_thread, backlog=self._backlog)
+        self._tree = build_tree(self.client, self._intake)  # for listing what is registered; `discord sync` registers
         logged_in = await self._first_login()
         self._task = asyncio.create_task(self._run(logged_in), name="discord connection")
         if logged_in:
             await self._wait_ready()
 
     def ready(self) -> bool:
+        """Taking updates: logged in, every shard's role settled, and the shards held here READY."""
         accepting = self._intake is not None and self._intake.accepting
-        return accepting and self.client.is_ready() and not self.client.is_closed() and not self._failed
+        settled = len(self._decided) >= self._settings.shard_count
+        shards_ready = all(s.client.is_ready() and not s.client.is_closed() for s in self.shards.values())
+        return accepting and not self._failed and self.client.user is not None and settled and shards_ready
 
     def status(self) -> str:
-        if self.client.is_ready() and not self._failed and not self.client.is_closed():
-            return self._connected() + self._hint
+        if self._failed:
+            return self._failed
+        ready = [s for s in self.shards.values() if s.client.is_ready() and not s.client.is_closed()]
+        if ready:
+            return self._connected(ready) + self._hint
+        if self._decided and not self.shards:
+            return f"standing by as {self.client.user} (other replicas hold the gateway shards)"
         return self._state
 
     async def stop_intake(self) -> None:
+        """Stops taking events and frees the shards at once, so a standby replica connects them."""
         if self._intake is not None:
             self._intake.accepting = False
+        await self._stop_shards()
 
     async def close(self) -> None:
+        await self._stop_shards()
+        if self._backlog is not None:
+            await self._backlog.close()
         await self.client.close()
+        self._state = "stopped"
+
+    async def _stop_shards(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
-        self._state = "stopped"
 
     async def _first_login(self) -> bool:
         try:
@@ -154,27 +179,92 @@ class DiscordAdapter:
         await self.client.http.close()
         self.client.http.connector = discord.utils.MISSING
 
+    async def _run(self, logged_in: bool) -> None:
+        """Logs in (retrying while Discord is unreachable), then plays every shard's role."""
+        delay = self._retry_delay
+        while not logged_in:
+            try:
+                await self.client.login(self._token)
+                logged_in = True
+                self._outage.recovered("logged in; connecting to the gateway")
+            except discord.LoginFailure:
+                self._give_up(f"Discord {TOKEN_REFUSED}")
+                return
+            except NETWORK_ERRORS as exc:
+                await self._drop_session()
+                self._state = f"connecting (Discord unreachable: {exc})"
+                self._outage.failed(exc, delay)
+                await asyncio.sleep(delay)  # backoff between attempts is the point here
+                delay = min(delay * 2, RETRY_MAX)
+        count = self._settings.shard_count
+        await asyncio.gather(*(self._play_shard(shard_id, count) for shard_id in range(count)))
+
+    async def _play_shard(self, shard_id: int, count: int) -> None:
+        assert self._gateway is not None and self._intake is not None
+        intake = self._intake
+        role = self._gateway.exclusive(f"discord-shard:{self.client.application_id}:{shard_id}/{count}")
+
+        async def connect() -> None:
+            shard = ShardConnection(shard_id, count, token=self._token, message_content=self._settings.message_content,
+                                    guild_ready_timeout=self._guild_ready_timeout, listener=intake, handler=intake,
+                                    retry_delay=self._retry_delay, on_state=self._shard_state)
+            self.shards[shard_id] = shard
+            self._role_change.set()
+            try:
+                await shard.run()
+            finally:
+                self.shards.pop(shard_id, None)
+            if shard.failed:
+                self._give_up(f"Discord {shard.failed}")
+
+        def decided(held: bool) -> None:
+            self._decided.add(shard_id)
+            self._role_change.set()
+
+        await role.run(connect, decided)
+
+    def _shard_state(self, state: str) -> None:
+        self._state = state
+
+    def _give_up(self, why: str) -> None:
+        self._failed = why
+        self._role_change.set()
+
     async def _wait_ready(self) -> None:
-        """Raises StartupError when Discord refuses us for good (e.g. an intent not enabled)."""
-        assert self._task is not None
-        ready = asyncio.ensure_future(self.client.wait_until_ready())
-        try:
-            await asyncio.wait({ready, self._task}, timeout=self._ready_timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ready.cancel()
+        """Waits until every shard is taken or stood by for, and the taken ones are READY (or the
+        time runs out); raises StartupError when Discord refuses us for good (e.g. an intent)."""
+        loop = asyncio.get_running_loop()
+        deadline, decide_by = loop.time() + self._ready_timeout, loop.time() + ROLE_WAIT
+        while not self._failed:
+            now = loop.time()
+            undecided = len(self._decided) < self._settings.shard_count and now < decide_by
+            connecting = [s for s in self.shards.values() if not s.client.is_ready()]
+            if (not undecided and not connecting) or now >= deadline:
+                break
+            self._role_change.clear()
+            changed = asyncio.ensure_future(self._role_change.wait())
+            ready = [asyncio.ensure_future(s.client.wait_until_ready()) for s in connecting]
+            try:
+                await asyncio.wait({changed, *ready}, timeout=min(deadline, decide_by) - now if undecided
+                                   else deadline - now, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for future in (changed, *ready):
+                    future.cancel()
         if self._failed:
-            await self.client.close()
-            raise StartupError(f"Discord {self._state}")
-        if self.client.is_ready():
+            await self.close()
+            raise StartupError(self._failed)
+        if any(s.client.is_ready() for s in self.shards.values()):
             self._hint = await self._commands_hint()
-        else:
+        elif self.shards:
             self._state = "connecting (no READY from the gateway yet)"
 
-    def _connected(self) -> str:
-        user = self.client.user
-        guilds = len(self.client.guilds)
+    def _connected(self, ready: list[ShardConnection]) -> str:
+        guilds = sum(len(s.client.guilds) for s in ready)
         intent = "on" if self._settings.message_content else "off"
-        return f"gateway as {user} in {guilds} server{'s' if guilds != 1 else ''} (message content {intent})"
+        count = self._settings.shard_count
+        held = "" if count == 1 else f", shards {','.join(str(s.shard_id) for s in ready)} of {count}"
+        return (f"gateway as {self.client.user} in {guilds} server{'s' if guilds != 1 else ''}{held} "
+                f"(message content {intent})")
 
     async def _commands_hint(self) -> str:
         """Says so when the slash commands were never registered (a first run's usual surprise)."""
@@ -189,37 +279,15 @@ class DiscordAdapter:
             return ""
         return "" if registered else "; no slash commands yet: run `switchboard discord sync`"
 
-    def _give_up(self, why: str) -> None:
-        self._failed = True
-        self._state = why
-        log.error("Discord %s", why)
-
-    async def _run(self, logged_in: bool) -> None:
-        """Keeps the gateway connected; discord.py resumes sessions, this retries what it gives up."""
-        delay = self._retry_delay
-        while not self.client.is_closed():
-            try:
-                if not logged_in:
-                    try:
-                        await self.client.login(self._token)
-                    except NETWORK_ERRORS:
-                        await self._drop_session()
-                        raise
-                    logged_in = True
-                    self._outage.recovered("logged in; connecting to the gateway")
-                await self.client.connect(reconnect=True)
-                return  # close() was called
-            except discord.PrivilegedIntentsRequired:
-                self._give_up(INTENT_REFUSED)
-                return
-            except discord.LoginFailure:
-                self._give_up(TOKEN_REFUSED)
-                return
-            except Exception as exc:  # outermost boundary of the connection task: it must not die
-                if self.client.is_closed():  # discord.py closed for good (e.g. authentication failed)
-                    self._give_up(f"disconnected ({type(exc).__name__}: {exc})")
-                    return
-                self._state = f"reconnecting ({type(exc).__name__}: {exc})"
-                self._outage.failed(exc, delay)
-                await asyncio.sleep(delay)  # backoff between attempts is the point here
-                delay = min(delay * 2, RETRY_MAX)
+    async def _refused(self, inbound: Inbound) -> None:
+        """The backlog is full: one line where the user asked, straight through REST (no Redis)."""
+        try:
+            ref = InteractionRef.of(inbound)
+            if ref is not None:
+                await InteractionWebhook(self.client, ref).edit_original(payload(BACKLOG_FULL))
+            else:
+                reply_to = inbound.reply_route.get(REPLY_TO)
+                channel = ChannelOps(self.client, int(inbound.chat_id), int(reply_to) if reply_to else None)
+                await channel.post(BACKLOG_FULL)
+        except NETWORK_ERRORS as exc:
+            log.info("could not tell a user their message was refused: %s", exc)

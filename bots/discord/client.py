@@ -32,9 +32,12 @@ def quiet_voice_warnings() -> None:
 
 
 class SwitchboardClient(discord.Client):
-    def __init__(self, *, message_content: bool, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(self, *, message_content: bool, guild_ready_timeout: float = 2.0, shard_id: int | None = None,
+                 shard_count: int | None = None) -> None:
         quiet_voice_warnings()
         super().__init__(
+            shard_id=shard_id,  # one shard's gateway session (bots/discord/shards.py); None: REST only
+            shard_count=shard_count,
             intents=intents(message_content),
             allowed_mentions=discord.AllowedMentions.none(),  # a default for any call that forgets
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,

@@ -17,7 +17,9 @@ from bots.discord.inbound import (
 )
 from bots.discord.menus import chosen_command, is_stop
 from bots.discord.threads import can_thread, start_thread
+from core.backlog import IntakeBacklog
 from core.gateway import Gateway
+from core.types import Inbound
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,14 @@ AUTOCOMPLETE_BUDGET = 2.0  # seconds; Discord drops suggestions that come after 
 
 
 class Intake:
-    """Hands each update to `gateway.handle`; interactions are deferred first (3 s deadline)."""
+    """Hands each update to the gateway through a backlog (Discord never re-sends an update, so one
+    that cannot be stored while Redis is away waits in memory); interactions are deferred first
+    (3 s deadline)."""
 
-    def __init__(self, gateway: Gateway, client: discord.Client, *, auto_thread: bool) -> None:
+    def __init__(self, gateway: Gateway, client: discord.Client, *, auto_thread: bool,
+                 backlog: IntakeBacklog) -> None:
         self._gateway = gateway
+        self._backlog = backlog
         self._client = client
         self._auto_thread = auto_thread
         self.accepting = True  # False while shutting down: replies finish, nothing new starts
@@ -44,16 +50,25 @@ class Intake:
         if not is_addressed(message, me):
             return
         inbound = from_message(message, strip_mentions(message, me))
-        if self._auto_thread and can_thread(message) and await self._gateway.admits(inbound):
+        if self._auto_thread and can_thread(message) and await self._admits(inbound):
             thread_id = await start_thread(message, inbound.text)
             if thread_id is not None:
                 inbound = in_new_thread(inbound, thread_id)
-        await self._gateway.handle(inbound)
+        await self._backlog.submit(inbound)
+
+    async def _admits(self, inbound: Inbound) -> bool:
+        """Whether to open a thread for this sender; while Redis is away nobody is asked (the
+        message waits in the backlog and is answered in the channel)."""
+        try:
+            return await self._gateway.admits(inbound)
+        except Exception as exc:  # Redis unreachable: the answer goes to the channel instead
+            log.info("not opening a thread (access not known: %s)", exc)
+            return False
 
     async def command(self, interaction: discord.Interaction, text: str, *, ephemeral: bool) -> None:
         """A slash command: defer, then hand the core the command as text."""
         deferred = await self._defer(interaction, ephemeral=ephemeral)
-        await self._gateway.handle(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
+        await self._backlog.submit(from_interaction(interaction, text, ephemeral=ephemeral, deferred=deferred))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A click on a choice menu or button sends the chosen command; its result replaces the
@@ -70,7 +85,7 @@ class Intake:
         ephemeral = bool(interaction.message and interaction.message.flags.ephemeral)
         deferred = await self._defer(interaction, ephemeral=ephemeral)
         inbound = from_interaction(interaction, command, ephemeral=ephemeral, component=True, deferred=deferred)
-        await self._gateway.handle(inbound)
+        await self._backlog.submit(inbound)
 
     async def model_names(self, current: str) -> list[str]:
         try:

@@ -80,6 +80,13 @@ class ChannelOps:
             await self._channel.get_partial_message(int(message_id)).edit(
                 content=text, allowed_mentions=NO_MENTIONS, view=StopButton() if stop else None)
 
+    async def delete(self, message_id: str) -> None:
+        with retry_after_on_429(), contextlib.suppress(discord.NotFound):
+            await self._channel.get_partial_message(int(message_id)).delete()
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        self._reply_to = None  # the first page, which quotes the question, exists already
+
     # -- MessageOps -------------------------------------------------------------------------
 
     async def send(self, text: str, *, final: bool) -> str:
@@ -178,6 +185,24 @@ class InteractionOps:
                 self._dead = True
         # The token expired mid-reply: this page goes on as a channel message (the stale one stays).
         self._moved[message_id] = CHANNEL + await self._fallback.post(text, stop=not final)
+
+    async def delete(self, message_id: str) -> None:
+        target = self._moved.get(message_id, message_id)
+        if target.startswith(CHANNEL):
+            await self._fallback.delete(target.removeprefix(CHANNEL))
+            return
+        if not self._live():
+            return  # the token is gone: the page stays (Discord offers no other way to remove it)
+        with retry_after_on_429(), contextlib.suppress(discord.NotFound):
+            if target == ORIGINAL:
+                await self._hook.delete_original()
+            else:
+                await self._hook.delete_follow_up(int(target.removeprefix(FOLLOW_UP)))
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        if ORIGINAL in message_ids:  # filled by an earlier attempt: further pages follow up
+            self._filled.add(self._ref.token)
+        self._fallback.continues(message_ids)
 
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         await self._notices.deliver(text, choices, self._post)

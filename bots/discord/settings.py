@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bots.platform_settings import PlatformSettings
@@ -23,6 +24,8 @@ class DiscordSettings(PlatformSettings):
     allowed_users: str = ""  # comma-separated user ids; empty: everyone
     allowed_roles: str = ""  # comma-separated role ids
     allowed_channels: str = ""  # comma-separated channel ids
+    shard_count: Annotated[int, Field(ge=1, le=1000)] = 1  # gateway shards; each is connected by one replica
+    backlog: Annotated[int, Field(ge=0)] = 1000  # messages kept in memory while Redis is unreachable
 
     @field_validator("bot_token")
     @classmethod

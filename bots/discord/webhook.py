@@ -45,3 +45,9 @@ class InteractionWebhook:
     async def edit_follow_up(self, message_id: int, body: dict[str, Any]) -> None:
         await async_context.get().edit_webhook_message(
             self._app, self._token, message_id, session=self._session, payload=body)
+
+    async def delete_original(self) -> None:
+        await async_context.get().delete_original_interaction_response(self._app, self._token, session=self._session)
+
+    async def delete_follow_up(self, message_id: int) -> None:
+        await async_context.get().delete_webhook_message(self._app, self._token, message_id, session=self._session)

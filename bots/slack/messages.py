@@ -70,6 +70,16 @@ class SlackMessages:
             self._refused_blocks(exc)
             await self.edit(message_id, text, final=final)
 
+    async def delete(self, message_id: str) -> None:
+        try:
+            await self._guard(self._client.chat_delete(channel=self._target.channel, ts=message_id))
+        except SlackApiError as exc:
+            if error_code(exc) != "message_not_found":
+                raise
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        """Nothing to carry: Slack replies quote nothing, they go in the thread."""
+
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         await self._notices.deliver(text, choices)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,7 +23,8 @@ from bots.slack.notices import Notices
 from bots.slack.status import ThinkingStatus
 from bots.slack.stream_outlet import StreamOutlet
 from bots.slack.target import ReplyTarget
-from core.outlet import Outlet
+from core.outlet import Outlet, Resumable
+from core.reply.checkpoint import ReplyCheckpoint
 from core.reply.paged import PagedOutlet
 from core.store.pacing import ChatPacer
 from core.types import AnswerFacts, Choice, Inbound, Limits
@@ -95,6 +97,13 @@ class MemberOnlyOutlet:
         self._notices = notices
         self._bot_name = bot_name
         self._refused = False
+
+    def snapshot(self) -> dict[str, Any]:
+        return self._inner.snapshot() if isinstance(self._inner, Resumable) else {}
+
+    def resume(self, checkpoint: ReplyCheckpoint, saved: Mapping[str, Any] | None) -> None:
+        if isinstance(self._inner, Resumable):
+            self._inner.resume(checkpoint, saved)
 
     async def typing(self) -> None:
         if not self._refused:

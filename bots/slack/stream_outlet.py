@@ -9,13 +9,17 @@ A complete message gets the feedback buttons as its stream stops. When the perso
 Slack's Stop on the stream, the answer is stopped (its model call too) through the hook the
 adapter gives, and its final text, marked stopped, replaces what the stream showed.
 Every call waits for the channel's budget, the same one post/update replies use.
+Every call waits for the channel's budget, the same one post/update replies use. The streamed
+messages (ts, text, still streaming) are checkpointed, so a replica that takes the reply over
+appends to the same stream or rewrites the same messages.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,7 +29,8 @@ from bots.slack.formatting import Block, markdown_blocks, to_mrkdwn
 from bots.slack.notices import Notices
 from bots.slack.status import ThinkingStatus
 from bots.slack.target import ReplyTarget
-from core.outlet import Outlet
+from core.outlet import Outlet, Resumable
+from core.reply.checkpoint import DETACHED, ReplyCheckpoint
 from core.reply.retry_after import attempt, until_done
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
@@ -62,6 +67,27 @@ class StreamOutlet:
         self._handoff = 0  # pages already streamed when the fallback took over
         self._messages: list[_Message] = []
         self._halted = False  # the user pressed Stop on the stream: only the final text is shown
+        self._checkpoint = DETACHED
+
+    def snapshot(self) -> dict[str, Any]:
+        fallback = self._fallback.snapshot() if isinstance(self._fallback, Resumable) else None
+        return {"messages": [[m.ts, m.text, m.live, m.rated] for m in self._messages], "handoff": self._handoff,
+                "halted": self._halted, "fallback": fallback}
+
+    def resume(self, checkpoint: ReplyCheckpoint, saved: Mapping[str, Any] | None) -> None:
+        self._checkpoint = checkpoint
+        saved = saved or {}
+        self._messages = [_Message(str(m[0]), str(m[1]), bool(m[2]), bool(m[3:4] and m[3]))
+                          for m in saved.get("messages") or []]
+        self._handoff = int(saved.get("handoff") or 0)
+        self._halted = bool(saved.get("halted"))
+        if saved.get("fallback") is not None:
+            self._use_fallback(saved["fallback"])
+
+    def _use_fallback(self, saved: Mapping[str, Any] | None = None) -> None:
+        self._fallback = self._make_fallback()
+        if isinstance(self._fallback, Resumable):
+            self._fallback.resume(self._checkpoint, saved)
 
     async def typing(self) -> None:
         await self._status.typing()
@@ -126,9 +152,10 @@ class StreamOutlet:
             log.info("chat.startStream refused (%s); this reply goes by post and update", code)
             self._on_unavailable(code)
             self._handoff = len(self._messages)
-            self._fallback = self._make_fallback()
+            self._use_fallback()
             raise StreamingUnavailable(code) from None
         self._messages.append(_Message(str(response["ts"]), page, live=True))
+        await self._checkpoint.created()
 
     async def _append(self, message: _Message, suffix: str) -> None:
         await self._pacer.wait_turn()
@@ -139,6 +166,7 @@ class StreamOutlet:
             await self._closed_by_slack(message, exc, message.text + suffix)
             return
         message.text += suffix
+        self._checkpoint.touched()
 
     async def _stop(self, message: _Message, suffix: str, *, complete: bool) -> None:
         await self._pacer.wait_turn()
@@ -152,6 +180,7 @@ class StreamOutlet:
         message.live = False
         message.text += suffix
         message.rated = complete
+        self._checkpoint.touched()
 
     async def _closed_by_slack(self, message: _Message, exc: SlackApiError, wanted: str, *,
                                complete: bool = False) -> None:
@@ -175,3 +204,4 @@ class StreamOutlet:
         await self._guard(self._client.chat_update(
             channel=self._target.channel, ts=message.ts, text=to_mrkdwn(page), blocks=blocks))
         message.text, message.rated = page, complete
+        self._checkpoint.touched()

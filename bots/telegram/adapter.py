@@ -18,7 +18,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bots.access import AccessList
-from bots.quiet_logs import Outage, OutageLog, quiet
+from bots.quiet_logs import Outage
 from bots.telegram.albums import QUIET, Albums
 from bots.telegram.client import close_bot, make_bot
 from bots.telegram.drafts import DraftOutlet, FinishedDrafts
@@ -27,6 +27,7 @@ from bots.telegram.formatting import MAX_TEXT
 from bots.telegram.handlers import Intake
 from bots.telegram.inbound import PLATFORM
 from bots.telegram.outlet import TelegramOps
+from bots.telegram.polling import LongPoll
 from bots.telegram.polling_health import PollingHealth
 from bots.telegram.rich import RichSwitch
 from bots.telegram.sender import ChatSender
@@ -52,6 +53,8 @@ GROUP_INTERVAL = 3.0
 RECONNECT = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=2.0, jitter=0.1)
 POLL_RETRY = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll waits for news
+ROLE_WAIT = 2.0  # seconds start() waits to learn whether this replica polls or stands by
+STOP_WAIT = 5.0  # seconds stop_intake() lets the poller finish the batch in hand
 
 
 class TelegramAdapter:
@@ -76,14 +79,16 @@ class TelegramAdapter:
         self._reconnect, self._poll_retry, self._poll_timeout = reconnect, poll_retry, poll_timeout
         self._album_wait = album_wait  # seconds without a new item before an album is answered
         self._outage = Outage(log, "Telegram")
-        # aiogram logs every failed getUpdates and every wait: the first of an outage is enough.
-        quiet(("aiogram.dispatcher",), OutageLog(("Failed to fetch updates", "Sleep for"), ("Connection established",)))
         self._accepting = True
-        self._connected = False  # the set-up calls went through; polling is watched by _polling
-        self._polling = PollingHealth()
-        self.bot.session.middleware(self._polling)
+        self._connected = False  # the set-up calls went through; polling is watched by _health
+        self._health = PollingHealth()
+        self.bot.session.middleware(self._health)
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._polling = False  # this replica holds the poller role
+        self._role_known = asyncio.Event()
+        self._username = ""
         self._state = "not started"
 
     # -- what the core asks of a platform ---------------------------------------------------
@@ -125,18 +130,24 @@ class TelegramAdapter:
             web.add_post(route_path(self.webhook), WebhookReceiver(self._secret, self.feed).handle)
         ready = await self._first_connect()
         self._task = asyncio.create_task(self._run(ready), name="telegram connection")
+        if ready and not self.webhook:
+            with contextlib.suppress(TimeoutError):  # the status line says whether this replica polls
+                await asyncio.wait_for(self._role_known.wait(), ROLE_WAIT)
 
     def status(self) -> str:
         return self._state
 
     def ready(self) -> bool:
-        return self._connected and self._accepting and not self._polling.failing
+        return self._connected and self._accepting and not self._health.failing
 
     async def stop_intake(self) -> None:
         self._accepting = False  # webhook deliveries now get 503: Telegram re-sends them later
-        with contextlib.suppress(RuntimeError):  # RuntimeError: polling was not running
-            await self.dispatcher.stop_polling()
+        self._stop.set()  # the poller drops its long poll, finishes the batch in hand, frees the role
         if self._task is not None:
+            if not self._polling:
+                self._task.cancel()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait({self._task}, timeout=STOP_WAIT)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -147,16 +158,13 @@ class TelegramAdapter:
         self._state = "stopped"
 
     async def feed(self, data: dict[str, Any]) -> None:
-        """One update as a webhook delivered it (IntakeClosed while shutting down,
-        UnreadableUpdate for what aiogram cannot read)."""
+        """One update as a webhook delivered it (IntakeClosed while shutting down)."""
         if not self._accepting:
             raise IntakeClosed
         try:
             update = Update.model_validate(data, context={"bot": self.bot})
-        except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[:1]
-            where = ".".join(str(p) for p in first[0]["loc"])[:80] if first else ""
-            raise UnreadableUpdate(f"{exc.error_count()} problem(s), first at {where or 'the top'}") from None
+        except (ValidationError, RecursionError) as exc:
+            raise UnreadableUpdate(f"not an update aiogram can read ({_first_error(exc)})") from None
         await self.dispatcher.feed_update(self.bot, update)
 
     async def _first_connect(self) -> bool:
@@ -165,7 +173,7 @@ class TelegramAdapter:
             return True
         except TelegramUnauthorizedError:
             raise BadSetting("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
-                               "copy it again from @BotFather.") from None
+                             "copy it again from @BotFather.") from None
         except TelegramBadRequest as exc:
             raise StartupError(f"Telegram refused the bot's set-up: {exc.message}") from None
         except AiogramError as exc:
@@ -184,6 +192,7 @@ class TelegramAdapter:
         else:
             await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
             self._state = f"polling as @{me.username}"
+        self._username = me.username or ""
         self._connected = True
 
     async def _run(self, ready: bool) -> None:
@@ -198,12 +207,32 @@ class TelegramAdapter:
                     self._outage.recovered(self._state)
                 if self.webhook:
                     return  # Telegram calls us from now on
-                await self.dispatcher.start_polling(
-                    self.bot, polling_timeout=self._poll_timeout, backoff_config=self._poll_retry,
-                    handle_signals=False, close_bot_session=False)
-                return  # stop_polling() was called
+                await self._poll_while_chosen()
+                return  # stop_intake() was called
             except Exception as exc:  # outermost boundary of the connection task: it must not die
                 self._connected = False
                 self._state = f"reconnecting ({type(exc).__name__}: {exc})"
                 self._outage.failed(exc, backoff.next_delay)
                 await backoff.asleep()
+
+    async def _poll_while_chosen(self) -> None:
+        """One replica polls a token (two would end each other's requests with 409 Conflict):
+        the one holding the poller role; the others stand by to take over."""
+        assert self._gateway is not None
+        poll = LongPoll(self.bot, self.dispatcher, self._gateway, timeout=self._poll_timeout, retry=self._poll_retry,
+                        outage=self._outage)
+        role = self._gateway.exclusive(f"telegram-poller:{self.bot.id}")
+        await role.run(lambda: poll.run(self._stop), self._chosen)
+
+    def _chosen(self, polling: bool) -> None:
+        self._polling = polling
+        who = f"@{self._username}"
+        self._state = f"polling as {who}" if polling else f"standing by as {who} (another replica polls)"
+        self._role_known.set()
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    return type(exc).__name__

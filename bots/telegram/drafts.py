@@ -6,21 +6,26 @@ One non-zero draft_id animates the whole reply; each draft carries Telegram's St
 finished pages are sent at once (formatted) and drafting goes on with the tail — unless
 the whole answer may still become one rich message (a table, or longer than a page): then
 it is sent as one at the end, and as pages only if Telegram refuses it. Every call waits
-for the chat's budget, the same one the send/edit outlet uses.
+for the chat's budget, the same one the send/edit outlet uses. The draft id and
+the pages sent are checkpointed, so a replica that takes the reply over drafts on in the
+same bubble and edits the same messages.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bots.telegram.errors import DraftsUnavailable
 from bots.telegram.keyboards import keyboard
 from bots.telegram.rich import fits, worth_it
 from bots.telegram.sender import ChatSender
+from core.reply.checkpoint import DETACHED, ReplyCheckpoint
 from core.reply.retry_after import attempt, paced, until_done
 from core.reply.split import split_pages
 from core.store.pacing import ChatPacer
@@ -69,6 +74,19 @@ class DraftOutlet:
         self._rich_tried = False
         self._on_unavailable = on_unavailable
         self._finished = finished if finished is not None else FinishedDrafts()
+        self._checkpoint = DETACHED
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"draft": self._draft_id, "sent": [[m.message_id, m.text] for m in self._sent]}
+
+    def resume(self, checkpoint: ReplyCheckpoint, saved: Mapping[str, Any] | None) -> None:
+        self._checkpoint = checkpoint
+        if not saved:
+            return
+        self._draft_id = int(saved.get("draft") or self._draft_id)
+        self._sent = [_Sent(int(m[0]), str(m[1])) for m in saved.get("sent") or []]
+        if self._sent:
+            self._sender.continuing()
 
     async def typing(self) -> None:
         await self._sender.typing()
@@ -91,12 +109,21 @@ class DraftOutlet:
         async def deliver() -> None:
             if not self._rich_tried and not self._sent and self._sender.rich and worth_it(text):
                 await self._pacer.wait_turn()
-                if await self._sender.send_rich(text) is not None:
+                message_id = await self._sender.send_rich(text)
+                if message_id is not None:
+                    self._sent = [_Sent(message_id, text)]
+                    self._checkpoint.touched()
                     return
                 self._rich_tried = True  # refused: this answer goes as pages, also when a 429 retries it
             await self._deliver(pages)
 
         await until_done(self._pacer, deliver)
+        rich = len(self._sent) == 1 and self._sent[0].text == text and len(pages) > 1
+        while not rich and len(self._sent) > len(pages):  # an earlier attempt's answer was longer
+            delete = functools.partial(self._sender.delete, self._sent[-1].message_id)
+            await until_done(self._pacer, paced(self._pacer, delete))
+            self._sent.pop()
+            self._checkpoint.touched()
         self._finished.add(self._draft_id)
 
     async def notice(self, text: str, choices: Sequence[Choice] = ()) -> None:
@@ -114,9 +141,11 @@ class DraftOutlet:
                     await self._pacer.wait_turn()
                     await self._sender.edit(sent.message_id, page, styled=True)
                     sent.text = page
+                    self._checkpoint.touched()
                 continue
             await self._pacer.wait_turn()
             self._sent.append(_Sent(await self._sender.send(page, styled=True), page))
+            await self._checkpoint.created()
 
     async def _draft(self, tail: str) -> None:
         if not self._drafting or not tail.strip() or tail == self._drafted:
@@ -129,4 +158,6 @@ class DraftOutlet:
             self._drafting = False
             self._on_unavailable()
             return
+        if not self._drafted:
+            self._checkpoint.touched()  # the draft id: saved with the next lease renewal
         self._drafted = tail

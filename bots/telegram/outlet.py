@@ -34,6 +34,12 @@ class TelegramOps:
             return
         await self._sender.edit(int(message_id), text, styled=final, markup=None if final else self._stop)
 
+    async def delete(self, message_id: str) -> None:
+        await self._sender.delete(int(message_id))
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        self._sender.continuing()
+
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
         # The core writes notices as plain lines; model ids with "_" or "*" must stay literal.
         await self._sender.send(text, styled=False, markup=keyboard(choices))

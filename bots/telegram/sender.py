@@ -125,6 +125,18 @@ class ChatSender:
         self._shown.pop(message_id, None)  # no longer text: any later edit goes through
         return True
 
+    async def delete(self, message_id: int) -> None:
+        """Removes a message; one already gone counts as removed."""
+        try:
+            await self._guard(self._bot.delete_message(chat_id=self.chat_id, message_id=message_id))
+        except TelegramBadRequest as exc:
+            log.info("deleteMessage %d: %s", message_id, exc.message)
+        self._shown.pop(message_id, None)
+
+    def continuing(self) -> None:
+        """The reply's first message was sent by an earlier attempt: later ones quote nothing."""
+        self._reply_to = None
+
     async def draft(self, draft_id: int, text: str) -> None:
         """One sendMessageDraft frame, plain (a half-written entity must not break it), with
         Telegram's Stop button: pressing it sends the bot a stopped_message_generation update.

@@ -2,13 +2,16 @@
 
 Every request must carry the secret given to setWebhook in X-Telegram-Bot-Api-Secret-Token;
 anything else gets 401 and is not looked at. The update is handed to the gateway before the
-2xx goes back, so an acknowledged update is already queued (Telegram retries otherwise).
+2xx goes back, so an acknowledged update is already stored: while Redis is unreachable (or
+the gateway is shutting down) the answer is 503 and Telegram re-sends it later. A body that
+cannot be read as an update gets 400 and one log line (a retry would read no better).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from core.errors import IntakeClosed
+from core.errors import IntakeClosed, NotStored
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,8 @@ DEFAULT_PATH = "/telegram"
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class UnreadableUpdate(ValueError):
-    """A body that is JSON but not an update aiogram can read (wrong types, missing update_id)."""
+class UnreadableUpdate(Exception):
+    """Valid JSON, but not an update aiogram can read."""
 
 
 def webhook_url(configured: str) -> str:
@@ -58,21 +61,23 @@ class WebhookReceiver:
             log.warning("webhook request from %s refused: wrong secret token", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
-            update = await request.json()
-        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past the parser's depth
-            log.warning("webhook request refused: not a JSON object (%s)", type(exc).__name__)
-            return web.Response(status=400, text="Bad Request")
+            update = json.loads(await request.read())
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+            return _bad_request(request, f"not JSON ({type(exc).__name__})")
         if not isinstance(update, dict):
-            log.warning("webhook request refused: a JSON %s, not an object", type(update).__name__)
-            return web.Response(status=400, text="Bad Request")
+            return _bad_request(request, "not a JSON object")
         try:
             await self._feed(update)
-        except UnreadableUpdate as exc:  # a retry would not parse any better: one line, and 400
-            log.warning("webhook request refused: not a Telegram update (%s)", exc)
-            return web.Response(status=400, text="Bad Request")
-        except IntakeClosed:  # shutting down: Telegram re-sends it, to whichever replica is up
+        except UnreadableUpdate as exc:
+            return _bad_request(request, str(exc))
+        except (IntakeClosed, NotStored):  # Telegram re-sends it, to whichever replica can store it
             return web.Response(status=503, text="Service Unavailable")
         except Exception:  # outermost boundary of a webhook request: a 500 makes Telegram retry
             log.exception("webhook update %s failed", update.get("update_id"))
             return web.Response(status=500, text="Internal Server Error")
         return web.json_response({})
+
+
+def _bad_request(request: web.Request, why: str) -> web.Response:
+    log.warning("webhook request from %s refused with 400: the body is %s", request.remote, why)
+    return web.Response(status=400, text="Bad Request")

@@ -132,7 +132,8 @@ class FailoverChain:
                         shown = False
                         yield Restarted(restart_note(err))
                     last = target is targets[-1]
-                    wait = await self._settle(target, err, attempt, attempts, tally, last=last)
+                    wait = await self._settle(target, err, attempt, attempts, tally, last=last,
+                                              trial=verdict.state is Health.TRIAL)
                     if wait is None:
                         if not last:
                             self._metrics.failover(err.kind.value)
@@ -172,7 +173,8 @@ class FailoverChain:
         return tally.context_floor is None or window is None or window > tally.context_floor
 
     async def _settle(
-        self, target: Target, err: ModelError, attempt: int, attempts: int, tally: _Tally, *, last: bool
+        self, target: Target, err: ModelError, attempt: int, attempts: int, tally: _Tally, *, last: bool,
+        trial: bool = False,
     ) -> float | None:
         """Book the failure; return how long to wait before retrying this target, or None."""
         if err.retryable:
@@ -180,8 +182,8 @@ class FailoverChain:
             spent = attempt + 1 >= attempts or (err.kind is ModelErrorKind.TIMEOUT and not last)
             wait = None if spent else self._policy.delay(attempt, err.retry_after)
             if wait is None:
-                rest = await self._health.failed(target.key, err.kind, err.retry_after)
-                log.warning("%s cools down for %.1f s (class=%s)", target.label, rest, err.kind)
+                rest = await self._health.failed(target.key, err.kind, err.retry_after, trial=trial)
+                log.warning("%s rests; tried again in %.1f s (class=%s)", target.label, rest, err.kind)
                 tally.errors.append((target, err))
                 tally.waits.append((target, rest, err.kind))
             return wait

@@ -1,8 +1,13 @@
 """Target cooldowns shared by every replica through Redis.
 
 Keys per target: `cooldown` (exists while resting, holds the failure class), `strikes`
-(failures in a row; its presence after a cooldown means "on probation"), and `trial`
+(outages in a row; its presence after a cooldown means "on probation"), and `trial`
 (the one replica allowed to send the trial request once the cooldown ends).
+
+One outage is one strike: requests already in flight when a target started resting, and
+fail meanwhile, add nothing; only the first failure of an outage and a failed trial do.
+So the rest grows 30 -> 60 -> 120 s with failed trials, not with the traffic that hit the
+outage. While the trial request is out, others are told to try again soon, not in minutes.
 """
 
 from __future__ import annotations
@@ -34,6 +39,24 @@ def _text(raw: object) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw or "")
 
 
+# KEYS: cooldown, strikes, trial. ARGV: failure class, Retry-After ms (0: none), first rest ms,
+# longest rest ms, "1" when the failing request was the trial, strikes ttl s.
+# Returns how long the target rests from now, in ms (0: on probation, its trial decides).
+_FAILED = """
+local strikes = tonumber(redis.call('GET', KEYS[2]) or '0')
+if strikes > 0 and ARGV[5] ~= '1' then
+  return math.max(redis.call('PTTL', KEYS[1]), 0)
+end
+strikes = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+local ms = tonumber(ARGV[3]) * math.pow(2, strikes - 1)
+ms = math.min(tonumber(ARGV[4]), math.max(ms, tonumber(ARGV[2])))
+redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, math.floor(ms)))
+redis.call('DEL', KEYS[3])
+return math.floor(ms)
+"""
+
+
 class TargetHealth:
     def __init__(self, redis: Redis, prefix: str, policy: RetryPolicy, *, healthy_memo: float = 1.0) -> None:
         self._redis = redis
@@ -44,6 +67,7 @@ class TargetHealth:
         # replica is seen at most this late.
         self._healthy_memo = healthy_memo
         self._healthy_until: dict[str, float] = {}
+        self._failed = redis.register_script(_FAILED)
 
     def _key(self, what: str, target: str) -> str:
         return f"{self._prefix}llm:{what}:{target}"
@@ -67,21 +91,22 @@ class TargetHealth:
         lease_ms = int(self._policy.trial_lease * 1000)
         if await self._redis.set(trial, "1", nx=True, px=lease_ms):
             return Verdict(Health.TRIAL)
-        left = await self._redis.pttl(trial)
-        return Verdict(Health.COOLING, max(left, 0) / 1000 or self._policy.cooldown, _kind(kind))
+        # Another replica's trial request is out: it decides within a request's time.
+        left = max(await self._redis.pttl(trial), 0) / 1000
+        return Verdict(Health.COOLING, min(left, self._policy.trial_answer) or self._policy.trial_answer, _kind(kind))
 
-    async def failed(self, target: str, kind: ModelErrorKind, retry_after: float | None) -> float:
-        """Start (or lengthen) the target's cooldown; returns its length in seconds."""
+    async def failed(self, target: str, kind: ModelErrorKind, retry_after: float | None, *,
+                     trial: bool = False) -> float:
+        """Book a failure: the first of an outage (or a failed trial) starts a longer rest, any
+        other is part of the outage already counted. Returns the seconds until the target is
+        tried again (its trial)."""
         self._healthy_until.pop(target, None)
-        strikes_key = self._key("strikes", target)
-        strikes = int(await self._redis.incr(strikes_key))
-        seconds = self._policy.cooldown_for(strikes, retry_after)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.expire(strikes_key, int(self._policy.max_cooldown * 4) + 60)
-            pipe.set(self._key("cooldown", target), kind.value, px=max(1, int(seconds * 1000)))
-            pipe.delete(self._key("trial", target))
-            await pipe.execute()
-        return seconds
+        policy = self._policy
+        keys = [self._key("cooldown", target), self._key("strikes", target), self._key("trial", target)]
+        ms = await self._failed(keys=keys, args=[
+            kind.value, int((retry_after or 0) * 1000), int(policy.cooldown * 1000), int(policy.max_cooldown * 1000),
+            "1" if trial else "0", int(policy.max_cooldown * 4) + 60])
+        return int(ms) / 1000 or policy.trial_answer
 
     async def recovered(self, target: str) -> None:
         await self._redis.delete(

@@ -20,6 +20,7 @@ class RetryPolicy:
     cooldown: float = 30.0  # first cooldown of a failing target; doubles per strike
     max_cooldown: float = 600.0
     trial_lease: float = 120.0  # how long one replica holds the post-cooldown trial
+    trial_answer: float = 10.0  # while a trial is out, others are told to try again this soon
 
     def delay(self, attempt: int, retry_after: float | None) -> float | None:
         """Seconds to wait before retrying after failed attempt number `attempt` (from 0),
@@ -31,7 +32,3 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * float(2**attempt))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero
 
-    def cooldown_for(self, strikes: int, retry_after: float | None) -> float:
-        """How long a target rests after its `strikes`-th failure in a row."""
-        grown = self.cooldown * float(2 ** max(0, strikes - 1))
-        return min(self.max_cooldown, max(grown, retry_after or 0.0))

@@ -8,9 +8,11 @@ import time
 from core.llm.base import ModelInfo
 from core.llm.gate import check_window
 from core.media.refusal import MediaRefusal
+from core.outlet import Outlet, Resumable
 from core.pipeline.attachments import explain_image_refusals, quoted, read_input
 from core.pipeline.quota import over_line
 from core.pipeline.refit import Prompt, answer_events
+from core.reply.checkpoint import DETACHED, ReplyCheckpoint
 from core.reply.stream import ReplyStream
 from core.services import Core
 from core.store.conversation_queue import Exchange
@@ -36,8 +38,12 @@ def span(seconds: int) -> str:
     return f"{seconds} seconds"
 
 
-async def answer(inbound: Inbound, core: Core) -> Exchange | None:
-    """Stream the reply; the caller stores the returned exchange as it acknowledges the message."""
+async def answer(inbound: Inbound, core: Core, checkpoint: ReplyCheckpoint = DETACHED) -> Exchange | None:
+    """Stream the reply; the caller stores the returned exchange as it acknowledges the message.
+
+    A reply an earlier attempt left unfinished (this replica before Redis went away, or one
+    that died) is continued in the messages it had sent, as its checkpoint says.
+    """
     settings = core.settings
     conv = core.conversation(inbound)
     binding = core.binding(inbound)
@@ -48,7 +54,8 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
     clock = core.metrics.clock(inbound.platform, inbound.received_at)
     model = ctx.model(settings.model_name)
-    outlet = binding.outlet_for(inbound, pacer, facts=AnswerFacts(model=model, first=not ctx.history))
+    facts = AnswerFacts(model=model, first=not ctx.history)
+    outlet = _resumed(binding.outlet_for(inbound, pacer, facts=facts), checkpoint, ctx.reply_checkpoint)
     # Queued while under budget, answered after earlier answers spent it: refused all the same.
     over = None if ctx.quota is None or core.access.is_admin(inbound) else core.ledger.over(ctx.quota, periods)
     if over is not None:
@@ -92,7 +99,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     with core.interrupts.watch(conv, ctx.marks) as watch, clock.streaming():
         preface = (expired_note(settings.session_ttl) if ctx.expired else "") + quoted(said.heard)
         stream = ReplyStream(outlet, stop_requested=watch.requested, stop_signal=watch.signal, pacer=pacer,
-                             preface=preface, clock=clock)
+                             preface=preface, clock=clock, on_screen=bool(checkpoint.saved))
         outcome = await stream.run(events)
     clock.outcome(outcome.label())
     log.debug("reply in %s ended: %s, %d characters", conv, outcome.label(), len(outcome.text))
@@ -119,3 +126,11 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
         turns=tuple(t.to_json() for t in turns),
         spending=core.ledger.spending(inbound.platform, inbound.user_id, inbound.user_name, model, Periods.at()),
     )
+
+
+def _resumed(outlet: Outlet, checkpoint: ReplyCheckpoint, stored: bytes | None) -> Outlet:
+    if isinstance(outlet, Resumable) and checkpoint is not DETACHED:
+        checkpoint.found(stored)
+        checkpoint.attach(outlet.snapshot)
+        outlet.resume(checkpoint, checkpoint.saved)
+    return outlet

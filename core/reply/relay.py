@@ -10,15 +10,19 @@ event, so the asker knows when to read its next line.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.store.keys import Keys
-from core.types import Choice, Limits
+from core.types import Choice, Inbound, Limits
+
+log = logging.getLogger(__name__)
 
 ROUTE = "relay"  # the reply_route key that names the asker's list
 Kind = Literal["append", "restart", "finish", "notice", "settled"]
@@ -62,6 +66,16 @@ class Relay:
 
     async def settled(self, route: str, event_id: str) -> None:
         await self.push(route, RelayEvent("settled", event_id))
+
+    async def settled_for(self, inbound: Inbound) -> None:
+        """Tells an asker waiting on a relay (the terminal chat) that nothing more comes for this
+        message; nothing for messages that came any other way."""
+        route = inbound.reply_route.get(ROUTE)
+        if route:
+            try:
+                await self.settled(route, inbound.event_id)
+            except (RedisError, OSError) as exc:
+                log.warning("could not tell %s that event %s is done: %s", route, inbound.event_id, exc)
 
     async def next_event(self, route: str) -> RelayEvent | None:
         """The next thing that arrived for `route`, waiting up to READ_WAIT seconds for it (else None).

@@ -28,6 +28,12 @@ CONTINUE_OFFER = "Send /continue and the model goes on where it stopped."
 CONTINUE = Choice("Continue", "/continue")
 
 
+def restart_line(note: str) -> str:
+    """The line over a fresh answer after a failover: plain text, which reads the same in every
+    chat and the terminal, while streamed (unformatted) and once final (formatted)."""
+    return f"↻ {note}…\n\n"
+
+
 @dataclass
 class ReplyOutcome:
     text: str = ""  # what the user was finally shown (without notes)
@@ -63,6 +69,7 @@ class ReplyStream:
         pacer: ChatPacer | None = None,
         preface: str = "",
         clock: ReplyClock | None = None,
+        on_screen: bool = False,
     ) -> None:
         self._clock = clock  # metrics: when text first showed, when the final text was delivered
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
@@ -74,6 +81,8 @@ class ReplyStream:
         self._preface = preface  # above the answer, kept through restarts, never stored (a transcript, a note)
         self._halves = False  # a delta carried surrogate halves
         self._note = ""
+        self._broken_off = ""  # the answer a failover abandoned, kept until a new one shows text
+        self._on_screen = on_screen  # a message of this reply is in the chat (shown, or an earlier attempt's)
         self._changed = asyncio.Event()
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
@@ -94,11 +103,14 @@ class ReplyStream:
             elif isinstance(event, Finished):
                 self._outcome.finish_reason = event.reason
             elif isinstance(event, Restarted):
+                self._broken_off = "".join(self._parts) or self._broken_off
                 self._parts.clear()
-                self._note = f"_({event.note})_\n\n"
+                self._note = restart_line(event.note)
                 self._changed.set()
 
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
+        # The stop marks were read with the context just now: the first look in Redis can wait.
+        self._polled_at = asyncio.get_running_loop().time()
         producer = asyncio.create_task(self._consume(events))
         try:
             await self._pump(producer)
@@ -147,6 +159,7 @@ class ReplyStream:
             shown = text
             if self._clock:
                 self._clock.shown()
+            self._on_screen = True
 
     async def _should_stop(self) -> bool:
         if self._stop_signal.is_set():
@@ -170,9 +183,11 @@ class ReplyStream:
         outcome.text = paired(body) if self._halves else body
         if isinstance(error, ModelError):
             outcome.error = error
-            if body.strip() or self._preface:
-                shown = self._text() if body.strip() else self._preface.rstrip()
-                await self._finish(shown + f"\n\n⚠️ {error.user_message()}")
+            # One message per answer: text already in the chat ends with the note, in place.
+            shown = self._text() if body.strip() else self._preface + self._broken_off
+            if shown.strip() or self._on_screen:
+                await self._finish((shown.rstrip() + "\n\n" if shown.strip() else "")
+                                   + f"⚠️ {error.user_message()}")
             else:
                 await self._outlet.notice(error.user_message())
             return outcome
@@ -182,7 +197,8 @@ class ReplyStream:
             await self._finish((self._text() or "") + STOPPED_MARK)
             return outcome
         if not body.strip():
-            await self._outlet.notice("The model returned an empty answer. Please try again.")
+            empty = "The model returned an empty answer. Please try again."
+            await (self._finish(empty) if self._on_screen else self._outlet.notice(empty))
             return outcome
         limited = outcome.finish_reason == "length"
         await self._finish(self._text() + (LENGTH_LIMIT_NOTE if limited else ""))

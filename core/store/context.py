@@ -25,6 +25,7 @@ class ConversationContext:
     chat_model: str | None = None  # the chat's /chatmodel
     chat_prompt: str | None = None  # the chat's /prompt
     quota: QuotaState | None = None  # tokens this user spent (None: no ledger given)
+    reply_checkpoint: bytes | None = None  # what an earlier attempt at this conversation's reply left
 
     def model(self, default: str) -> str:
         """The user's own /model, then the chat's /chatmodel, then the default."""
@@ -47,8 +48,9 @@ class ContextLoader:
     async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
                    edit_interval: float, *, periods: Periods | None = None) -> ConversationContext:
         """History (TTL refreshed), model choices, the chat's prompt, stop marks, what the user
-        spent this period (with a ledger), a first pacing slot, and whether the conversation
-        expired since its last answer (its last activity, read then moved to now)."""
+        spent this period (with a ledger), a first pacing slot, whether the conversation expired
+        since its last answer (its last activity, read then moved to now), and the checkpoint of
+        a reply an earlier attempt left unfinished."""
         hist = self._keys.history(conv)
         active = self._keys.last_active(conv)
         now = time.time()
@@ -60,12 +62,14 @@ class ContextLoader:
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
             pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
+            pipe.get(self._keys.reply(conv))
             pipe.get(self._keys.chat_model(platform, chat_id))
             pipe.get(self._keys.chat_prompt(platform, chat_id))
             if self._ledger is not None:
                 self._ledger.read_quota(pipe, platform, user_id, periods or Periods.at())
             try:
-                raw, _, last, choice, (stops, resets), slot, chat_model, chat_prompt, *spent = await pipe.execute()
+                (raw, _, last, choice, (stops, resets), slot, checkpoint, chat_model, chat_prompt,
+                 *spent) = await pipe.execute()
             except NoScriptError:
                 await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
                 return await self.load(conv, platform, user_id, chat_id, edit_interval, periods=periods)
@@ -80,6 +84,7 @@ class ContextLoader:
             chat_model=_text(chat_model),
             chat_prompt=_text(chat_prompt),
             quota=Ledger.quota_state(*spent) if spent else None,
+            reply_checkpoint=checkpoint,
         )
 
 

@@ -1,11 +1,19 @@
 """Per-conversation FIFO plus a leased lock: one replica answers a conversation at a time.
 
 A message is pushed before anyone answers it and removed only after its reply is done,
-so a replica that dies mid-reply leaves it for the next lock holder (at least once).
+so a replica that dies mid-reply leaves it for the next lock holder (at least once). The
+lock's lease is short and renewed often; a sorted set holds every queued conversation's
+lease deadline, so the sweepers of the other replicas wake when one runs out.
+
+Every script is safe to run twice (redis-py sends a call again when the connection broke
+before the reply came): the push checks the event's `seen` mark, the ack removes the head
+only if it is still the message just answered (by its SHA-1), adopting and renewing check the
+lock's holder. The scripts touch one conversation's keys plus the global deadline set.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -14,71 +22,155 @@ from redis.asyncio import Redis
 from core.store.keys import Keys
 from core.store.ledger import Spending
 
-# KEYS: queue, lock, active-set. ARGV: payload, token, lease ms, conversation id.
-# Returns the queue's head when the caller took the lock (it answers that first), else false.
-_ENQUEUE = """
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], 604800000)
-redis.call('SADD', KEYS[3], ARGV[4])
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return redis.call('LINDEX', KEYS[1], 0) end
-return false
+QUEUE_TTL_MS = 7 * 24 * 3600 * 1000
+REPLY_TTL_MS = 24 * 3600 * 1000  # a checkpoint outlives any reply; the ack deletes it anyway
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# KEYS: queue, lock, active-set, history, stop marks, usage (all time), then the ledger's
-#       (core/store/ledger.py): spent day, spent month, stats day, stats month, stats users day,
-#       stats users month, names.
-# ARGV: token, lease ms, ack (1 = drop the head first), id, then when storing an exchange:
-#       reset mark, history ttl, max turns, input tokens, output tokens, model, "platform:user",
-#       name, day ttl, month ttl, turn json...
-# Storing the answered exchange, counting its tokens and acknowledging its message is one
-# atomic step, so a crash can neither store or count an exchange twice nor lose an acknowledged one.
-# Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
-_NEXT = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {-1} end
-if #ARGV > 4 then
-  if tonumber(redis.call('HGET', KEYS[5], 'reset') or '0') == tonumber(ARGV[5]) then
-    for i = 15, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
-    redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
-    redis.call('EXPIRE', KEYS[4], ARGV[6])
-  end
-  local input, output, model, who = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
-  redis.call('HINCRBY', KEYS[6], 'requests', 1)
-  redis.call('HINCRBY', KEYS[6], 'input', input)
-  redis.call('HINCRBY', KEYS[6], 'output', output)
-  for i = 7, 10 do
-    redis.call('HINCRBY', KEYS[i], 'tokens', input + output)
-    redis.call('HINCRBY', KEYS[i], 'messages', 1)
-    redis.call('HINCRBY', KEYS[i], 'in:' .. model, input)
-    redis.call('HINCRBY', KEYS[i], 'out:' .. model, output)
-    redis.call('HINCRBY', KEYS[i], 'msgs:' .. model, 1)
-  end
-  redis.call('HINCRBY', KEYS[11], who, input + output)
-  redis.call('HINCRBY', KEYS[12], who, input + output)
-  if ARGV[12] ~= '' then redis.call('HSET', KEYS[13], who, ARGV[12]) end
-  for _, i in ipairs({7, 9, 11}) do redis.call('EXPIRE', KEYS[i], ARGV[13]) end
-  for _, i in ipairs({8, 10, 12, 13}) do redis.call('EXPIRE', KEYS[i], ARGV[14]) end
+# KEYS: queue, lock, deadlines, seen. ARGV: payload, token, lease ms, conversation id, seen ttl s.
+# Returns {1, head} when the caller took the lock (it answers the head first), else {0}. An
+# event already marked handled is not pushed again (a repeated call, or a racing re-delivery).
+_ENQUEUE = _NOW + """
+if redis.call('GET', KEYS[4]) == '1' then
+  if redis.call('GET', KEYS[2]) == ARGV[2] then return {1, redis.call('LINDEX', KEYS[1], 0)} end
+  return {0}
 end
-if ARGV[3] == '1' then redis.call('LPOP', KEYS[1]) end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], """ + str(QUEUE_TTL_MS) + """)
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[5])
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[4])
+  return {1, redis.call('LINDEX', KEYS[1], 0)}
+end
+redis.call('ZADD', KEYS[3], 'NX', now + tonumber(ARGV[3]), ARGV[4])
+return {0}
+"""
+
+# KEYS: queue, lock, deadlines, reply checkpoint, history, stop marks, usage (all time), then the
+#       ledger's (core/store/ledger.py): spent day, spent month, stats day, stats month, stats users
+#       day, stats users month, names.
+# ARGV: token, lease ms, conversation id, SHA-1 of the message answered ('' = none), then when
+#       storing an exchange: reset mark, history ttl, max turns, input tokens, output tokens, model,
+#       "platform:user", name, day ttl, month ttl, turn json...
+# Storing the answered exchange, counting its tokens, acknowledging its message and dropping its
+# reply checkpoint is one atomic step, so a crash can neither store or count an exchange twice
+# nor lose an acknowledged one.
+# A lease that lapsed while Redis was away is taken back if nobody took it and the answered
+# message is still first (as the renewal does).
+# Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
+_NEXT = _NOW + """
+local holder = redis.call('GET', KEYS[2])
+if holder ~= ARGV[1] then
+  local first = redis.call('LINDEX', KEYS[1], 0)
+  if holder or ARGV[4] == '' or not first or redis.sha1hex(first) ~= ARGV[4] then return {-1} end
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+end
+if ARGV[4] ~= '' then
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if head and redis.sha1hex(head) == ARGV[4] then
+    if #ARGV > 4 then
+      if tonumber(redis.call('HGET', KEYS[6], 'reset') or '0') == tonumber(ARGV[5]) then
+        for i = 15, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+        redis.call('LTRIM', KEYS[5], -tonumber(ARGV[7]), -1)
+        redis.call('EXPIRE', KEYS[5], ARGV[6])
+      end
+      local input, output, model, who = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
+      redis.call('HINCRBY', KEYS[7], 'requests', 1)
+      redis.call('HINCRBY', KEYS[7], 'input', input)
+      redis.call('HINCRBY', KEYS[7], 'output', output)
+      for i = 8, 11 do
+        redis.call('HINCRBY', KEYS[i], 'tokens', input + output)
+        redis.call('HINCRBY', KEYS[i], 'messages', 1)
+        redis.call('HINCRBY', KEYS[i], 'in:' .. model, input)
+        redis.call('HINCRBY', KEYS[i], 'out:' .. model, output)
+        redis.call('HINCRBY', KEYS[i], 'msgs:' .. model, 1)
+      end
+      redis.call('HINCRBY', KEYS[12], who, input + output)
+      redis.call('HINCRBY', KEYS[13], who, input + output)
+      if ARGV[12] ~= '' then redis.call('HSET', KEYS[14], who, ARGV[12]) end
+      for _, i in ipairs({8, 10, 12}) do redis.call('EXPIRE', KEYS[i], ARGV[13]) end
+      for _, i in ipairs({9, 11, 13, 14}) do redis.call('EXPIRE', KEYS[i], ARGV[14]) end
+    end
+    redis.call('LPOP', KEYS[1])
+    redis.call('DEL', KEYS[4])
+  end
+end
 local item = redis.call('LINDEX', KEYS[1], 0)
 if not item then
   redis.call('DEL', KEYS[2])
-  redis.call('SREM', KEYS[3], ARGV[4])
+  redis.call('ZREM', KEYS[3], ARGV[3])
   return {0}
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
 return {1, item}
 """
 
-# KEYS: lock. ARGV: token, lease ms.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
+# KEYS: lock, deadlines, queue, reply checkpoint.
+# ARGV: token, lease ms, conversation id, SHA-1 of the message being answered, [checkpoint json, its ttl ms].
+# A lease that lapsed while Redis was away is taken back if nobody else took it and the
+# message being answered is still first. The reply's checkpoint rides along (no extra round trip).
+_RENEW = _NOW + """
+local holder = redis.call('GET', KEYS[1])
+if holder ~= ARGV[1] then
+  if holder then return 0 end
+  local head = redis.call('LINDEX', KEYS[3], 0)
+  if not head or redis.sha1hex(head) ~= ARGV[4] then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
+if ARGV[5] then redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[6]) end
+return 1
 """
 
-# KEYS: lock. ARGV: token, lease ms. Used by the sweeper to adopt an orphaned queue.
-_ADOPT = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-return 0
+# KEYS: lock, deadlines, queue. ARGV: token, lease ms, conversation id.
+# The sweeper adopts a queue whose lease ran out; a deadline that is stale (the holder renewed,
+# or the queue is empty) is put right instead.
+_ADOPT = _NOW + """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return 1 end
+if holder then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then left = tonumber(ARGV[2]) end
+  redis.call('ZADD', KEYS[2], now + left, ARGV[3])
+  return 0
+end
+if redis.call('LLEN', KEYS[3]) == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
+return 1
+"""
+
+# KEYS: deadlines. ARGV: how many at most.
+# Returns {1 if any queue at all, ms until the earliest deadline, conversation, ms overdue, ...}.
+_DUE = _NOW + """
+local out = {0, 0}
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if first[2] then out = {1, tonumber(first[2]) - now} end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
+for i = 1, #due, 2 do
+  out[#out + 1] = due[i]
+  out[#out + 1] = now - tonumber(due[i + 1])
+end
+return out
+"""
+
+# KEYS: lock, deadlines, reply checkpoint. ARGV: token, conversation id, [checkpoint json, its ttl ms].
+# A replica shutting down hands a conversation over: checkpoint saved, lock freed, due at once.
+_RELEASE = _NOW + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
+redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[2], now, ARGV[2])
+return 1
 """
 
 
@@ -104,51 +196,86 @@ class Next:
     lost: bool = False  # True when another replica took the lease over
 
 
+@dataclass(frozen=True)
+class Due:
+    """What the sweeper found: queues whose lease ran out, and when the next one does."""
+
+    overdue: list[tuple[str, float]]  # (conversation, seconds past its deadline)
+    next_in: float | None  # seconds until the earliest deadline; None: no queue at all
+
+
+def digest(item: bytes) -> str:
+    """How scripts recognise a queued message (SHA-1 of its bytes, as Lua's redis.sha1hex)."""
+    return hashlib.sha1(item).hexdigest()
+
+
 class ConversationQueue:
-    def __init__(self, redis: Redis, keys: Keys, *, lease_ms: int = 30_000) -> None:
-        self._redis = redis
-        self._keys_of = keys
+    def __init__(self, redis: Redis, keys: Keys, *, lease_ms: int = 6_000, seen_ttl: int = 24 * 3600) -> None:
+        self._keys = keys
         self.lease_ms = lease_ms
-        self._active = keys.active_queues()
+        self._seen_ttl = seen_ttl
+        self._deadlines = keys.lease_deadlines()
         self._enqueue = redis.register_script(_ENQUEUE)
         self._next = redis.register_script(_NEXT)
         self._renew = redis.register_script(_RENEW)
         self._adopt = redis.register_script(_ADOPT)
-
-    def _keys(self, conv_id: str) -> list[str]:
-        return [self._keys_of.queue(conv_id), self._keys_of.lock(conv_id), self._active]
+        self._due = redis.register_script(_DUE)
+        self._release = redis.register_script(_RELEASE)
 
     @staticmethod
     def new_token() -> str:
         return secrets.token_hex(8)
 
-    async def push(self, conv_id: str, payload: str, token: str) -> bytes | None:
-        """Queue a message. When this caller took the lock, returns the message to answer first."""
-        head = await self._enqueue(keys=self._keys(conv_id), args=[payload, token, self.lease_ms, conv_id])
-        return bytes(head) if head else None
+    async def push(self, conv_id: str, payload: str, token: str, seen_key: str) -> bytes | None:
+        """Queue a message (and mark its event handled). When this caller took the lock,
+        returns the message to answer first."""
+        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._deadlines, seen_key]
+        res = await self._enqueue(keys=keys, args=[payload, token, self.lease_ms, conv_id, self._seen_ttl])
+        return bytes(res[1]) if int(res[0]) == 1 else None
 
-    async def next(self, conv_id: str, token: str, *, ack: bool, exchange: Exchange | None = None) -> Next:
-        """Acknowledge the message just answered (ack), store its exchange, fetch the next one."""
-        keys = self._keys(conv_id)
-        args: list[str | int] = [token, self.lease_ms, "1" if ack else "0", conv_id]
+    async def next(self, conv_id: str, token: str, *, answered: bytes | None,
+                   exchange: Exchange | None = None) -> Next:
+        """Acknowledge the message just answered (its exchange stored, its checkpoint dropped),
+        then fetch the next one."""
+        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._deadlines, self._keys.reply(conv_id)]
+        args: list[str | int] = [token, self.lease_ms, conv_id, digest(answered) if answered is not None else ""]
         if exchange is not None:
             keys += [exchange.history_key, exchange.stop_key, exchange.usage_key, *exchange.spending.keys]
             args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
                      exchange.input_tokens, exchange.output_tokens, *exchange.spending.args, *exchange.turns]
         else:
-            keys += [self._keys_of.prefix + "unused"] * 10  # the script declares thirteen keys either way
+            keys += [self._keys.prefix + "unused"] * 10  # the script declares fourteen keys either way
         res = await self._next(keys=keys, args=args)
         status = int(res[0])
         if status == 1:
             return Next(bytes(res[1]))
         return Next(None, lost=status == -1)
 
-    async def renew(self, conv_id: str, token: str) -> bool:
-        return bool(await self._renew(keys=[self._keys(conv_id)[1]], args=[token, self.lease_ms]))
+    async def renew(self, conv_id: str, token: str, answering: bytes | None, checkpoint: str | None = None) -> bool:
+        """Extend the lease (taking it back if it lapsed unclaimed); saves `checkpoint` with it."""
+        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.queue(conv_id), self._keys.reply(conv_id)]
+        args: list[str | int] = [token, self.lease_ms, conv_id, digest(answering) if answering is not None else ""]
+        if checkpoint is not None:
+            args += [checkpoint, REPLY_TTL_MS]
+        return bool(await self._renew(keys=keys, args=args))
 
-    async def orphans(self) -> list[str]:
-        """Conversations with queued messages; the caller tries to adopt each one."""
-        return [m.decode() if isinstance(m, bytes) else m for m in await self._redis.smembers(self._active)]
+    async def due(self, limit: int = 100) -> Due:
+        raw = await self._due(keys=[self._deadlines], args=[limit])
+        overdue = [(_text(raw[i]), int(raw[i + 1]) / 1000) for i in range(2, len(raw) - 1, 2)]
+        return Due(overdue, int(raw[1]) / 1000 if int(raw[0]) else None)
 
     async def adopt(self, conv_id: str, token: str) -> bool:
-        return bool(await self._adopt(keys=[self._keys(conv_id)[1]], args=[token, self.lease_ms]))
+        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.queue(conv_id)]
+        return bool(await self._adopt(keys=keys, args=[token, self.lease_ms, conv_id]))
+
+    async def release(self, conv_id: str, token: str, checkpoint: str | None) -> bool:
+        """Hand the conversation over (shutting down): another replica adopts it at once."""
+        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.reply(conv_id)]
+        args: list[str | int] = [token, conv_id]
+        if checkpoint is not None:
+            args += [checkpoint, REPLY_TTL_MS]
+        return bool(await self._release(keys=keys, args=args))
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)

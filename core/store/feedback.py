@@ -44,9 +44,7 @@ class FeedbackStore:
     async def record(self, platform: str, answer: str, user_id: str, rating: Rating, model: str) -> bool:
         """One person's rating of one answer (`answer`: the platform's id for it); True when counted."""
         keys = [self._keys.feedback_votes(platform, answer), self._keys.feedback_counts()]
-        counted = bool(await self._record(keys=keys, args=[user_id, rating, platform, model or "?", VOTES_TTL]))
-        # metric: switchboard_feedback_total{platform, rating, model} += 1 when counted (issue 12's core/metrics.py)
-        return counted
+        return bool(await self._record(keys=keys, args=[user_id, rating, platform, model or "?", VOTES_TTL]))
 
     async def counts(self) -> list[FeedbackCount]:
         """Every platform and model rated so far, with its thumbs up and down (for /stats)."""

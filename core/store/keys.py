@@ -26,9 +26,18 @@ class Keys:
     def stop(self, conv: Conversation) -> str:
         return f"{self.prefix}stop:{conv}"
 
-    def active_queues(self) -> str:
-        """The conversations with queued messages (the sweeper looks for orphans among them)."""
-        return f"{self.prefix}queues:active"
+    def reply(self, conv: Conversation) -> str:
+        """The checkpoint of the reply being streamed (platform message ids and their text)."""
+        return f"{self.prefix}reply:{conv}"
+
+    def lease_deadlines(self) -> str:
+        """Conversations with queued messages, scored by when their holder's lease runs out
+        (milliseconds, Redis clock): the sweeper sleeps until the earliest one."""
+        return f"{self.prefix}queues:due"
+
+    def role(self, name: str) -> str:
+        """The lease on a one-at-a-time role (the Telegram poller, a Discord shard)."""
+        return f"{self.prefix}role:{name}"
 
     def model_choice(self, platform: str, user_id: str) -> str:
         return f"{self.prefix}model:{platform}:{user_id}"

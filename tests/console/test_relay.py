@@ -14,13 +14,14 @@ from redis.asyncio import Redis
 
 from bots.console import ConsoleAdapter
 from bots.console.printer import PlainSink, Printer, logs_through
-from bots.console.session import ChatSession
+from bots.console.session import NOT_STORED, ChatSession
 from bots.console.terminal import TERMINAL_HELP
 from core.config import Settings
 from core.gateway import Gateway
 from core.reply.relay import RelayEvent
 from switchboard.assembly import assembled
 from tests.fakes.model_server import FakeModelServer
+from tests.redis_server import RedisServer
 
 Terminal = tuple[ConsoleAdapter, Gateway]
 
@@ -142,3 +143,19 @@ def test_log_records_go_through_the_printer_while_the_chat_runs() -> None:
         assert sink.err == ["careful"] and stderr_handler in root.handlers
     finally:
         root.removeHandler(stderr_handler)
+
+
+async def test_a_line_that_cannot_be_stored_is_said_so_and_the_terminal_goes_on(
+        make_settings: Callable[..., Settings], own_redis: RedisServer) -> None:
+    adapter = ConsoleAdapter("alice")
+    client = Redis.from_url(own_redis.url)
+    try:
+        async with assembled(make_settings(redis_url=own_redis.url), [adapter], redis=client) as running:
+            out, err = io.StringIO(), io.StringIO()
+            async with ChatSession(adapter, running.gateway, PlainSink(out, err)) as session:
+                await own_redis.kill()
+                await asyncio.wait_for(session.send("hello?"), 30)  # returns: nothing left waiting
+                await own_redis.start()
+            assert NOT_STORED in out.getvalue() + err.getvalue()
+    finally:
+        await client.aclose()

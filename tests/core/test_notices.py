@@ -54,7 +54,9 @@ async def test_a_chats_notices_keep_their_order_and_survive_a_failure() -> None:
 
 
 async def test_join_waits_for_the_notices_of_the_intake(gateway: Gateway, platform: MemoryPlatform) -> None:
+    platform.notice_gate = asyncio.Event()  # the platform is slow to take the notice
     await gateway.handle(inbound("/help"))
-    assert platform.notices == []  # handle returned before the notice went out
+    assert platform.notices == []  # handle returned without waiting for it
+    platform.notice_gate.set()
     await gateway.join()
     assert platform.notices[0].text.startswith("Send me a message")

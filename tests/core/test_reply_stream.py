@@ -54,7 +54,27 @@ async def test_restart_replaces_the_half_answer() -> None:
                      TextDelta("a whole answer"), Finished("stop"))
     outcome = await ReplyStream(outlet).run(events)
     assert outcome.text == "a whole answer"
-    assert platform.final_texts("chat-alice") == ["_(provider A failed; answered by B)_\n\na whole answer"]
+    assert platform.final_texts("chat-alice") == ["↻ provider A failed; answered by B…\n\na whole answer"]
+
+
+async def test_a_failure_after_a_restart_ends_the_same_message_with_the_note() -> None:
+    """The model died mid-answer and no fallback was left: one message, the half-answer and the note."""
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    err = ModelError(ModelErrorKind.UNAVAILABLE, "stream broke")
+    events = _events(TextDelta("half an ans"), Restarted("the answer broke off; starting over"), err)
+    outcome = await ReplyStream(outlet).run(events)
+    assert outcome.error is err and platform.notices == []
+    [text] = platform.final_texts("chat-alice")
+    assert text.startswith("half an ans\n\n⚠️ ") and "unavailable" in text
+
+
+async def test_a_failure_in_a_continued_reply_ends_the_message_already_in_the_chat() -> None:
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    err = ModelError(ModelErrorKind.UNAVAILABLE, "down")
+    await ReplyStream(outlet, on_screen=True).run(_events(err))
+    assert platform.notices == []  # not a second message beside the one an earlier attempt left
 
 
 async def test_error_before_any_text_is_one_notice() -> None:

@@ -6,7 +6,7 @@ import time
 
 from redis.asyncio import Redis
 
-from core.store.admission import Admissions
+from core.store.admission import Admissions, Verdict
 from core.store.context import ContextLoader
 from core.store.conversation_queue import ConversationQueue, Exchange
 from core.store.history import HistoryStore
@@ -34,10 +34,10 @@ async def test_history_is_stored_in_order_capped_and_its_ttl_slides_on_read(redi
     queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     loader = ContextLoader(redis, keys, history_ttl=100)
     for i in range(3):
-        await queue.push("c", f"m{i}", "tok")
+        await queue.push("c", f"m{i}", "tok", f"{prefix}seen:{i}")
         asked, answered = Turn("user", f"q{i}", time.time(), 3), Turn("assistant", f"a{i}", time.time(), 3)
         exchange = _exchange(keys, 0, 4, asked, answered)
-        await queue.next("c", "tok", ack=True, exchange=exchange)
+        await queue.next("c", "tok", answered=f"m{i}".encode(), exchange=exchange)
     turns = await _history(loader)
     assert [t.text for t in turns] == ["q1", "a1", "q2", "a2"]
     assert turns[0].role == "user" and turns[0].tokens == 3
@@ -73,28 +73,75 @@ async def test_dedupe_says_first_time_exactly_once(redis: Redis, prefix: str) ->
     assert await dedupe.first_time("discord", "Ev1")
 
 
+async def test_an_intake_in_progress_elsewhere_is_left_for_a_redelivery(redis: Redis, prefix: str) -> None:
+    here, there = Admissions(redis, Keys(prefix), per_minute=5), Admissions(redis, Keys(prefix), per_minute=5)
+    assert (await here.admit("slack", "Ev1", "u")).verdict is Verdict.FIRST_TIME
+    assert (await there.admit("slack", "Ev1", "u")).verdict is Verdict.BUSY  # not a duplicate yet
+    assert (await here.admit("slack", "Ev1", "u")).verdict is Verdict.FIRST_TIME  # ours: failed midway, again
+    await here.release("slack", "Ev1")
+    assert (await there.admit("slack", "Ev1", "u")).verdict is Verdict.FIRST_TIME  # released: anyone may
+    await there.handled("slack", "Ev1")
+    assert (await here.admit("slack", "Ev1", "u")).verdict is Verdict.DUPLICATE
+
+
 async def test_queue_hands_out_messages_in_order_and_releases_when_drained(redis: Redis, prefix: str) -> None:
     queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
-    assert await queue.push("c", "m1", "tokA")  # first pusher holds the lock
-    assert not await queue.push("c", "m2", "tokB")  # second only queues
-    first = await queue.next("c", "tokA", ack=False)
-    assert first.item == b"m1"
-    second = await queue.next("c", "tokA", ack=True)
+    assert await queue.push("c", "m1", "tokA", f"{prefix}seen:1") == b"m1"  # first pusher holds the lock
+    assert await queue.push("c", "m2", "tokB", f"{prefix}seen:2") is None  # second only queues
+    second = await queue.next("c", "tokA", answered=b"m1")
     assert second.item == b"m2"
-    done = await queue.next("c", "tokA", ack=True)
+    done = await queue.next("c", "tokA", answered=b"m2")
     assert done.item is None and not done.lost
-    assert await queue.push("c", "m3", "tokC")  # the lock was released with the queue empty
-    assert await queue.orphans() == ["c"]
+    assert (await queue.due()).next_in is None  # nothing queued anywhere
+    assert await queue.push("c", "m3", "tokC", f"{prefix}seen:3")  # the lock was released with the queue empty
+    due = await queue.due()
+    assert due.overdue == [] and due.next_in is not None and 4 < due.next_in <= 5
+
+
+async def test_every_queue_script_is_safe_to_run_twice(redis: Redis, prefix: str) -> None:
+    """redis-py sends a call again when the connection broke before the reply: nothing doubles."""
+    keys = Keys(prefix)
+    queue = ConversationQueue(redis, keys, lease_ms=5000)
+    turns = (Turn("user", "q", 1.0, 2), Turn("assistant", "a", 2.0, 2))
+    assert await queue.push("c", "m1", "tok", f"{prefix}seen:1") == b"m1"
+    assert await queue.push("c", "m1", "tok", f"{prefix}seen:1") == b"m1"  # repeated: still ours, not pushed twice
+    assert await queue.push("c", "m2", "tok2", f"{prefix}seen:2") is None
+    assert await redis.lrange(keys.queue("c"), 0, -1) == [b"m1", b"m2"]
+    for _ in range(2):  # the acknowledgement, repeated
+        nxt = await queue.next("c", "tok", answered=b"m1", exchange=_exchange(keys, 0, 10, *turns))
+        assert nxt.item == b"m2"
+    assert await redis.lrange(keys.queue("c"), 0, -1) == [b"m2"]  # m2 was not dropped by the repeat
+    assert await redis.llen(keys.history(CONV)) == 2  # and the exchange was stored once
+    await redis.delete(keys.lock("c"))  # the holder died; its lease ran out
+    assert await queue.adopt("c", "tok3")
+    assert await queue.adopt("c", "tok3")  # repeated: still ours
+    assert not await queue.adopt("c", "tok4")
 
 
 async def test_a_holder_that_lost_its_lease_stops(redis: Redis, prefix: str) -> None:
     queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
-    await queue.push("c", "m1", "tokA")
+    await queue.push("c", "m1", "tokA", f"{prefix}seen:1")
     await redis.set(f"{prefix}lock:c", "tokOther")  # the lease expired and someone adopted it
-    nxt = await queue.next("c", "tokA", ack=False)
+    nxt = await queue.next("c", "tokA", answered=b"m1")
     assert nxt.item is None and nxt.lost
-    assert not await queue.renew("c", "tokA")
+    assert not await queue.renew("c", "tokA", b"m1")
     assert await redis.llen(f"{prefix}queue:c") == 1  # the message was not dropped
+
+
+async def test_a_lease_that_ran_out_unclaimed_is_taken_back_by_its_holder(redis: Redis, prefix: str) -> None:
+    """Redis was away longer than the lease: the holder renews first and keeps the conversation."""
+    queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
+    await queue.push("c", "m1", "tokA", f"{prefix}seen:1")
+    await redis.delete(f"{prefix}lock:c")
+    assert not await queue.renew("c", "tokA", b"another message")  # not answering the head: no
+    assert await queue.renew("c", "tokA", b"m1", checkpoint="saved")
+    assert await redis.get(f"{prefix}lock:c") == b"tokA"
+    assert await redis.get(f"{prefix}reply:c") == b"saved"  # the checkpoint rode along
+    await queue.push("c", "m2", "tokB", f"{prefix}seen:2")
+    await redis.delete(f"{prefix}lock:c")  # and again, now found by the acknowledgement first
+    nxt = await queue.next("c", "tokA", answered=b"m1")
+    assert nxt.item == b"m2" and not nxt.lost
+    assert await redis.get(f"{prefix}lock:c") == b"tokA"
 
 
 async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: Redis, prefix: str) -> None:
@@ -102,13 +149,14 @@ async def test_acknowledging_stores_the_exchange_unless_reset_meanwhile(redis: R
     queue = ConversationQueue(redis, Keys(prefix), lease_ms=5000)
     turns = (Turn("user", "q", 1.0, 2), Turn("assistant", "a", 2.0, 2))
 
-    await queue.push("c", "m1", "tok")
-    await queue.push("c", "m2", "tok")
-    await queue.next("c", "tok", ack=False)
-    await queue.next("c", "tok", ack=True, exchange=_exchange(keys, 0, 10, *turns))
+    await queue.push("c", "m1", "tok", f"{prefix}seen:1")
+    await queue.push("c", "m2", "tok", f"{prefix}seen:2")
+    await redis.set(keys.reply("c"), "a checkpoint of m1's reply")
+    await queue.next("c", "tok", answered=b"m1", exchange=_exchange(keys, 0, 10, *turns))
+    assert await redis.get(keys.reply("c")) is None  # dropped with the acknowledgement
     assert [t.text for t in await _history(ContextLoader(redis, keys, history_ttl=100))] == ["q", "a"]
     await redis.hincrby(keys.stop(CONV), "reset", 1)  # /reset while m2 was answered
-    done = await queue.next("c", "tok", ack=True, exchange=_exchange(keys, 0, 10, *turns))
+    done = await queue.next("c", "tok", answered=b"m2", exchange=_exchange(keys, 0, 10, *turns))
     assert done.item is None
     assert await redis.llen(keys.history(CONV)) == 2  # the forgotten exchange was not stored
     totals = await UsageCounters(redis, keys).get("telegram", "7")

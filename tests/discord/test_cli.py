@@ -115,6 +115,7 @@ async def test_the_status_line_says_when_commands_were_never_registered(
     assert "no slash commands yet: run `switchboard discord sync`" in first.adapter.status()
     await sync_commands(DiscordSettings(_env_file=None, bot_token=SecretStr(fake.token),  # type: ignore[call-arg]
                                         api_base=fake.base_url, gateway_url=fake.gateway_url))
+    await first.adapter.stop_intake()  # frees the gateway shard (one replica connects it at a time)
     second = await start_bot()
     assert second.adapter.status() == "gateway as switchboard in 1 server (message content off)"
 

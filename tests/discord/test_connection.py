@@ -3,6 +3,7 @@ Discord being down at start does not, and the bot connects once it is back."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -35,7 +36,7 @@ async def test_discord_down_at_start_is_retried_in_the_background(start_bot: Sta
     await fake.wait_for(lambda: fake.gateway.connected, what="a gateway session after the retry")
     fake.user_message("are you there?", mention=True)
     await bot.channel_says(fake.channel_id, "You said: are you there?")
-    await bot.adapter.client.wait_until_ready()
+    await asyncio.wait_for(bot.adapter.shards[0].client.wait_until_ready(), 5)
     assert bot.adapter.status().startswith("gateway as switchboard")
     assert bot.adapter.ready()
     await bot.adapter.stop_intake()

@@ -54,6 +54,8 @@ class MemoryPlatform(Recorder[Record, float]):
         self.facts: list[AnswerFacts] = []  # what the core said about each answer it asked an outlet for
         self.files: dict[str, bytes] = {}  # attachment ref -> bytes `fetch` gives
         self.fetched: list[str] = []  # refs downloaded, in order
+        self.continued: list[str] = []  # message ids an outlet was resumed with
+        self.notice_gate: asyncio.Event | None = None  # set to an Event: notices wait for it
         self._ids = itertools.count(1)
 
     def limits_for(self, inbound: Inbound) -> Limits:
@@ -109,7 +111,18 @@ class _Ops:
         sent.text, sent.final = text, final
         self.p.bump()
 
+    async def delete(self, message_id: str) -> None:
+        self.p._record("delete", self.chat_id)
+        self.p.messages.pop(message_id, None)
+        self.p.order.remove(message_id)
+        self.p.bump()
+
+    def continues(self, message_ids: Sequence[str]) -> None:
+        self.p.continued.extend(message_ids)
+
     async def notice(self, text: str, choices: Sequence[Choice]) -> None:
+        if self.p.notice_gate is not None:
+            await self.p.notice_gate.wait()
         self.p._record("notice", self.chat_id)
         self.p.notices.append(Notice(self.chat_id, text, tuple(choices)))
         self.p.bump()

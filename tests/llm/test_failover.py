@@ -186,12 +186,27 @@ async def test_failed_trial_cools_down_longer(redis: Redis, prefix: str) -> None
     first = await health.failed("t", ModelErrorKind.UNAVAILABLE, None)
     await redis.delete(f"{prefix}llm:cooldown:t")
     assert (await health.check("t")).state is Health.TRIAL
-    second = await health.failed("t", ModelErrorKind.RATE_LIMITED, None)
+    second = await health.failed("t", ModelErrorKind.RATE_LIMITED, None, trial=True)
     verdict = await health.check("t")
     assert second == 2 * first and verdict.state is Health.COOLING
     assert verdict.kind is ModelErrorKind.RATE_LIMITED
     keys = [k.decode() if isinstance(k, bytes) else k for k in await redis.keys(f"{prefix}*")]
     assert keys and all(k.startswith(prefix) for k in keys)
+
+
+async def test_one_outage_is_one_cooldown_step(redis: Redis, prefix: str) -> None:
+    """Requests that hit the same outage (on any replica) add no strikes: the rest stays at the
+    first step, and users are told the time of the trial, not a doubled guess."""
+    health = TargetHealth(redis, prefix, FAST)
+    rests = [await health.failed("t", ModelErrorKind.UNAVAILABLE, None) for _ in range(6)]
+    assert rests[0] == FAST.cooldown
+    assert all(0 < rest <= FAST.cooldown for rest in rests[1:])  # the time left until the one trial
+    assert int(await redis.get(f"{prefix}llm:strikes:t")) == 1
+    await redis.delete(f"{prefix}llm:cooldown:t")  # the rest is over: one trial decides
+    assert (await health.check("t")).state is Health.TRIAL
+    waiting = await health.check("t")  # another request while the trial is out
+    assert waiting.state is Health.COOLING and waiting.remaining <= FAST.trial_answer
+    assert await health.failed("t", ModelErrorKind.UNAVAILABLE, None, trial=True) == 2 * FAST.cooldown
 
 
 async def test_single_target_cooling_says_when(make_chain: ChainMaker) -> None:
