@@ -21,10 +21,10 @@ from core.llm.factory import build_model_client, endpoints_file
 from core.llm.gate import check_window, window_warning
 from core.llm.prices import load_price_table
 from core.metrics import Metrics
-from core.signals import listen
 from core.readiness import Readiness, probe_client
 from core.redis_client import RedisHandle, connect
 from core.services import Core
+from core.signals import listen
 from core.web import WebServer
 from switchboard.lifecycle import shut_down, start_all
 
