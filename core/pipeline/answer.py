@@ -23,8 +23,7 @@ async def answer(inbound: Inbound, core: Core) -> Exchange | None:
     settings = core.settings
     conv = core.conversation(inbound)
     limits = core.binding(inbound).limits_for(inbound)
-    ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
-                                   limits.min_edit_interval)
+    ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id, limits)
     pacer = core.pacer_for(inbound, first_slot=ctx.first_slot)
     outlet = core.outlet_for(inbound, pacer)
     model = ctx.model_choice or settings.model_name

@@ -16,6 +16,7 @@ from core.store.pacing import ChatPacer
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
+TYPING_AFTER = 0.3  # seconds without text before "typing" is worth a platform call
 STOPPED_MARK = "\n\n_(stopped)_"
 
 
@@ -43,10 +44,12 @@ class ReplyStream:
         stop_requested: Callable[[], Awaitable[bool]] | None = None,
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
+        typing_after: float = TYPING_AFTER,
         pacer: ChatPacer | None = None,
     ) -> None:
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
+        self._typing_after = typing_after
         self._outlet = outlet
         self._stop_requested = stop_requested  # asks Redis: works across replicas
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
@@ -77,8 +80,12 @@ class ReplyStream:
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
         producer = asyncio.create_task(self._consume(events))
         try:
+            if self._pacer is not None:
+                self._pacer.streaming = True  # previews leave a token for the final text
             await self._pump(producer)
         finally:
+            if self._pacer is not None:
+                self._pacer.streaming = False
             if not producer.done():
                 producer.cancel()  # closes the HTTP stream through the generator's finally
             with contextlib.suppress(asyncio.CancelledError, ModelError):
@@ -91,12 +98,13 @@ class ReplyStream:
 
     async def _pump(self, producer: asyncio.Task[None]) -> None:
         shown = ""
-        await self._outlet.typing()  # at once: the chat shows "typing" while the model starts
+        # "typing" only when the first text is slow to come: most answers start sooner
+        wait = self._typing_after
         while not producer.done():
             changed = asyncio.ensure_future(self._changed.wait())
             stopped = asyncio.ensure_future(self._stop_signal.wait())
             try:
-                await asyncio.wait({producer, changed, stopped}, timeout=self._typing_every,
+                await asyncio.wait({producer, changed, stopped}, timeout=wait,
                                    return_when=asyncio.FIRST_COMPLETED)
             finally:
                 changed.cancel()
@@ -109,14 +117,15 @@ class ReplyStream:
             if not self._changed.is_set():
                 if not shown:
                     await self._outlet.typing()  # still waiting for the first token
+                wait = self._typing_every
                 continue
             if not self._text().strip() or self._text() == shown:
                 self._changed.clear()
                 continue
             if self._pacer is not None:
-                await self._pacer.acquire()  # deltas keep arriving meanwhile
+                await self._pacer.acquire(producer)  # deltas keep arriving meanwhile
                 if producer.done():
-                    return  # the answer is complete: this slot goes to finish()
+                    return  # the answer is complete: this token goes to finish(), at once if it may
             self._changed.clear()
             text = self._text()
             await self._outlet.show(text)

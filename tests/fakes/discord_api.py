@@ -34,6 +34,7 @@ from tests.fakes.discord_models import (
     would_ping,
 )
 from tests.fakes.discord_rest import API, DiscordRest
+from tests.fakes.flood import FloodModel, FloodRule
 from tests.fakes.waiting import wait_until
 
 T = TypeVar("T")
@@ -68,6 +69,8 @@ class FakeDiscord:
         self.pings: list[str] = []  # mentions a bot message would have notified
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        self.flood: FloodModel | None = None  # Discord's per-channel message limit, when on
+        self.violations: list[Call] = []  # calls the flood model refused
         self.port = 0
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -202,6 +205,10 @@ class FakeDiscord:
         headers = {"Via": "1.1 google", "Retry-After": str(math.ceil(retry_after)),
                    "X-RateLimit-Scope": "shared" if not is_global else "global"}
         self.faults.append(Fault(route, 429, body, headers, times))
+
+    def flood_limit(self, rule: FloodRule | None) -> None:
+        """Message creates/edits beyond `rule` per channel (per interaction token for webhooks) get a 429."""
+        self.flood = None if rule is None else FloodModel(rule)
 
     def fail(self, route: str, status: int, code: int, message: str, *, times: int = 1) -> None:
         self.faults.append(Fault(route, status, {"message": message, "code": code}, {}, times))

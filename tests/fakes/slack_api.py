@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.flood import FloodModel, FloodRule
 from tests.fakes.slack_events import SlackEvents
 from tests.fakes.slack_models import (
     JSON,
@@ -34,6 +36,8 @@ from tests.fakes.waiting import wait_until
 T = TypeVar("T")
 Handler = Callable[[JSON], Awaitable[JSON]]
 _JSON_FIELDS = frozenset({"blocks", "chunks", "metadata", "attachments"})
+# What Slack's per-channel posting limit counts.
+_FLOODED = frozenset({"chat.postMessage", "chat.update", "chat.startStream", "chat.appendStream", "chat.stopStream"})
 
 
 class SlackError(Exception):
@@ -57,6 +61,8 @@ class FakeSlack(SlackEvents):
         self.responses: list[tuple[str, JSON]] = []  # (response_url id, body) posted back
         self.acks: dict[str, list[JSON]] = {}  # envelope_id -> ack frames
         self.faults: list[Fault] = []
+        self.flood: FloodModel | None = None  # Slack's per-channel posting limit, when on
+        self.violations: list[Call] = []  # calls the flood model refused
         self.streaming = True  # False: the chat.*Stream methods answer `streaming_error`
         self.streaming_error = "unknown_method"
         self.markdown_blocks = True  # False: a markdown block is invalid_blocks
@@ -129,6 +135,10 @@ class FakeSlack(SlackEvents):
         code = status if status is not None else (429 if error == "ratelimited" else 200)
         self.faults.append(Fault(method, error, code, retry_after if code == 429 else None, times))
 
+    def flood_limit(self, rule: FloodRule | None) -> None:
+        """Posts, updates and stream calls beyond `rule` per channel get 429 ratelimited + Retry-After."""
+        self.flood = None if rule is None else FloodModel(rule)
+
     async def deliver(self, envelope: Envelope) -> str:
         """Sends an envelope over the newest live WebSocket (waiting for one)."""
         await self.wait_for(lambda: self.sockets, what="a Socket Mode connection")
@@ -169,6 +179,11 @@ class FakeSlack(SlackEvents):
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)
                 raise SlackError(fault.error)
+            wait = self._flood_wait(method, params, call.at)
+            if wait > 0:
+                status, headers["Retry-After"] = 429, str(math.ceil(wait))
+                self.violations.append(call)
+                raise SlackError("ratelimited")
             self._check_token(method, token)
             handler = self._methods.get(method)
             if handler is None:
@@ -180,6 +195,11 @@ class FakeSlack(SlackEvents):
         self.calls.append(call)
         self.bump()
         return web.json_response(body, status=status, headers=headers)
+
+    def _flood_wait(self, method: str, params: JSON, now: float) -> float:
+        if self.flood is None or method not in _FLOODED or not params.get("channel"):
+            return 0.0
+        return self.flood.check(str(params["channel"]), now)
 
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
