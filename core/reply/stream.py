@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
 from core.llm.errors import ModelError
@@ -55,18 +56,24 @@ class ReplyStream:
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
         self._parts: list[str] = []
         self._note = ""
-        self._changed = asyncio.Event()
+        self._changed = False  # text came since the last show
+        self._wake: asyncio.Future[None] | None = None  # the pump waiting for text, if it is
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
 
     def _text(self) -> str:
         return self._note + "".join(self._parts)
 
+    def _text_changed(self) -> None:
+        self._changed = True
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
     async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
         async for event in events:
             if isinstance(event, TextDelta):
                 self._parts.append(event.text)
-                self._changed.set()
+                self._text_changed()
             elif isinstance(event, UsageReport):
                 self._outcome.input_tokens = event.input_tokens
                 self._outcome.output_tokens = event.output_tokens
@@ -75,7 +82,7 @@ class ReplyStream:
             elif isinstance(event, Restarted):
                 self._parts.clear()
                 self._note = f"_({event.note})_\n\n"
-                self._changed.set()
+                self._text_changed()
 
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
         producer = asyncio.create_task(self._consume(events))
@@ -94,39 +101,51 @@ class ReplyStream:
             if aclose is not None:
                 with contextlib.suppress(Exception):
                     await aclose()
-        return await self._conclude(producer)
+        outcome = await self._conclude(producer)
+        if self._pacer is not None:
+            await self._pacer.settle()  # a round trip only if the one early token went out late
+        return outcome
 
     async def _pump(self, producer: asyncio.Task[None]) -> None:
+        loop = asyncio.get_running_loop()
+        self._polled_at = loop.time()  # the context read saw the stop marks just now
+        stopped = asyncio.ensure_future(self._stop_signal.wait())  # one waiter for the whole reply
+        try:
+            await self._show_while_streaming(producer, stopped)
+        finally:
+            stopped.cancel()
+
+    async def _show_while_streaming(self, producer: asyncio.Task[None], stopped: asyncio.Future[Any]) -> None:
         shown = ""
         # "typing" only when the first text is slow to come: most answers start sooner
         wait = self._typing_after
         while not producer.done():
-            changed = asyncio.ensure_future(self._changed.wait())
-            stopped = asyncio.ensure_future(self._stop_signal.wait())
-            try:
-                await asyncio.wait({producer, changed, stopped}, timeout=wait,
-                                   return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                changed.cancel()
-                stopped.cancel()
+            if not self._changed:
+                self._wake = asyncio.get_running_loop().create_future()
+                waiters: set[asyncio.Future[Any]] = {producer, self._wake, stopped}
+                try:
+                    await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    self._wake.cancel()
+                    self._wake = None
             if producer.done():
                 return
             if await self._should_stop():
                 self._outcome.stopped = True
                 return
-            if not self._changed.is_set():
+            if not self._changed:
                 if not shown:
                     await self._outlet.typing()  # still waiting for the first token
                 wait = self._typing_every
                 continue
             if not self._text().strip() or self._text() == shown:
-                self._changed.clear()
+                self._changed = False
                 continue
             if self._pacer is not None:
                 await self._pacer.acquire(producer)  # deltas keep arriving meanwhile
                 if producer.done():
                     return  # the answer is complete: this token goes to finish(), at once if it may
-            self._changed.clear()
+            self._changed = False
             text = self._text()
             await self._outlet.show(text)
             shown = text

@@ -21,31 +21,29 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-# KEYS: pace (the chat's TAT). ARGV: interval ms, burst.
+# KEYS: pace (the chat's TAT). ARGV: interval ms, burst, and optionally a floor (ms).
 # Takes a token. Returns {ms from now until the call may go (negative: tokens to spare), the TAT
-# it left, Redis's now in ms}.
+# it left, Redis's now in ms}. The floor is "our last call really went at X": TAT is at least
+# X + interval (a token taken early, with the context read, and used later).
 TAKE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now) + interval
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[3] or '0'), now) + interval
 redis.call('SET', KEYS[1], tat, 'PX', tat - now + 1000)
 return {tat - tonumber(ARGV[2]) * interval - now, tat, now}
 """
 
-# KEYS: pace. ARGV: interval ms, burst, the TAT our early take left. A token taken early (with
-# the context read) and used only now: if nobody took one since, it is taken again at now, so
-# the bucket counts it when the platform sees it; else (another reply, a 429 pause) a new token
-# is taken, ours staying spent. Returns what TAKE_SCRIPT returns.
-_RETAKE = """
+# KEYS: pace. ARGV: floor (ms). Only the correction above, when the reply takes no further token.
+_SETTLE = """
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[1])
+if tat >= floor then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat == tonumber(ARGV[3]) then tat = tat - interval end
-tat = math.max(tat, now) + interval
-redis.call('SET', KEYS[1], tat, 'PX', tat - now + 1000)
-return {tat - tonumber(ARGV[2]) * interval - now, tat, now}
+if floor <= now then return 0 end
+redis.call('SET', KEYS[1], floor, 'PX', floor - now + 1000)
+return 1
 """
 
 # KEYS: pace. ARGV: interval ms, burst, ms. The platform said retry_after: no call to this chat
@@ -61,9 +59,9 @@ redis.call('SET', KEYS[1], tat, 'PX', tat - now + 1000)
 return tat - (tonumber(ARGV[2]) - 1) * interval - now
 """
 
-# A token taken with the context read and used later than this share of the interval after it
-# could have gone is taken again at "now" (one round trip); within it, the platform may see the
-# next update at most this share early (platforms forgive that much jitter).
+# A token taken with the context read and used later than this share of the interval after the
+# bucket counted it is reported with the next take (or by settle() at the end of the reply);
+# within it, the platform may see the next update at most this share early.
 LATE_SHARE = 0.1
 
 
@@ -95,10 +93,11 @@ class ChatPacer:
         self._early = first_slot  # taken with the context read, maybe long before it is used
         self._held: Token | None = None  # taken by acquire() for the next wait_turn()
         self._keep = 0  # tokens a call leaves in the bucket: 1 for previews while streaming
+        self._floor = 0  # the early token went late: TAT is at least this (Redis ms), not yet told
         if redis is not None:
             self._take = redis.register_script(TAKE_SCRIPT)
             self._pause = redis.register_script(_PAUSE)
-            self._retake = redis.register_script(_RETAKE)
+            self._settle = redis.register_script(_SETTLE)
 
     @property
     def unlimited(self) -> bool:
@@ -149,17 +148,24 @@ class ChatPacer:
         """Seconds from now until `token` may be used (previews keep tokens back while streaming)."""
         return token.taken + token.wait + self._keep * self._interval - time.monotonic()
 
+    async def settle(self) -> None:
+        """At the end of a reply: tell the bucket about an early token used late, if no take did."""
+        if self._floor and self._redis is not None:
+            floor, self._floor = self._floor, 0
+            await self._settle(keys=[self._key], args=[floor])
+
     async def _next_token(self) -> Token:
-        """The early token if there is one (taken again at now if it is late), else a new one."""
+        """The early token if there is one, else a new one (carrying a late early token's floor)."""
         token, self._early = self._early, None
         if token is None:
-            return Token.from_script(await self._take(keys=[self._key], args=[self._interval_ms, self._burst]))
-        now = time.monotonic()
-        # How long after the moment the bucket counted it this token is used (Redis ms).
-        late_ms = token.redis_now + (now - token.taken) * 1000 - (token.tat - self._interval_ms)
-        if not self._interval_ms or late_ms <= LATE_SHARE * self._interval_ms:
-            return token
-        return Token.from_script(await self._retake(keys=[self._key], args=[self._interval_ms, self._burst, token.tat]))
+            args = [self._interval_ms, self._burst] + ([self._floor] if self._floor else [])
+            self._floor = 0
+            return Token.from_script(await self._take(keys=[self._key], args=args))
+        # Used now: the bucket counted it at TAT - interval; the platform sees it now.
+        used_at = token.redis_now + int((time.monotonic() - token.taken) * 1000)
+        if self._interval_ms and used_at - (token.tat - self._interval_ms) > LATE_SHARE * self._interval_ms:
+            self._floor = used_at + self._interval_ms
+        return token
 
 
 class UnlimitedPacer(ChatPacer):

@@ -39,24 +39,40 @@ async def test_pause_pushes_every_pacer_back(redis: Redis, prefix: str) -> None:
     assert loop.time() - start >= 0.15
 
 
-async def test_a_slot_reserved_early_and_used_late_still_spaces_the_next_update(redis: Redis, prefix: str) -> None:
+async def _early_pacer(redis: Redis, prefix: str, chat: str, interval: float) -> tuple[ChatPacer, str]:
+    """A pacer holding a token taken with the context read, as answer() builds it."""
     from core.store.context import ContextLoader
     from core.store.keys import Keys
     from core.types import ConversationKey, Limits
 
     keys = Keys(prefix)
-    conv = ConversationKey("memory", "chat3", "", "u")
-    ctx = await ContextLoader(redis, keys, history_ttl=60).load(conv, "memory", "u", "chat3",
-                                                                   Limits(max_chars=100, min_edit_interval=0.3))
-    pacer = ChatPacer(redis, keys.pace("memory", "chat3"), 0.3, first_slot=ctx.first_slot)
+    conv = ConversationKey("memory", chat, "", "u")
+    ctx = await ContextLoader(redis, keys, history_ttl=60).load(conv, "memory", "u", chat,
+                                                                   Limits(max_chars=100, min_edit_interval=interval))
+    key = keys.pace("memory", chat)
+    return ChatPacer(redis, key, interval, first_slot=ctx.first_slot), key
+
+
+async def test_an_early_token_used_late_still_spaces_the_replys_next_update(redis: Redis, prefix: str) -> None:
+    pacer, _ = await _early_pacer(redis, prefix, "chat3", 0.3)
     await asyncio.sleep(0.15)  # the model takes a while to its first token: the subject of the test
     loop = asyncio.get_running_loop()
     await pacer.wait_turn()
     first = loop.time()
-    await ChatPacer(redis, keys.pace("memory", "chat3"), 0.3).wait_turn()  # another reply to this chat
-    other = loop.time()
-    # Had the early reservation stood, the other reply could go 0.15 s after the late first update.
-    assert other - first >= 0.25
+    await pacer.wait_turn()  # the reply's next update carries the correction
+    # Had the early take stood, the next update could go 0.15 s after the late first one.
+    assert loop.time() - first >= 0.25
+
+
+async def test_a_reply_that_ends_on_a_late_early_token_settles_the_budget(redis: Redis, prefix: str) -> None:
+    pacer, key = await _early_pacer(redis, prefix, "chat4", 0.3)
+    await asyncio.sleep(0.15)
+    loop = asyncio.get_running_loop()
+    await pacer.wait_turn()  # the one and only call of this reply (a one-shot answer)
+    first = loop.time()
+    await pacer.settle()
+    await ChatPacer(redis, key, 0.3).wait_turn()  # the next reply to this chat
+    assert loop.time() - first >= 0.25
 
 
 async def _take(redis: Redis, key: str, interval_ms: int, burst: int) -> Token:

@@ -21,15 +21,16 @@ class FloodRule:
     slack: float = 0.0  # seconds of arrival jitter forgiven
 
 
-# The published rules (see bots/*/adapter.py for the budgets the adapters keep under them).
+# The published rules (see bots/*/adapter.py for the budgets the adapters keep under them: a
+# burst of 2, one token under the "short bursts" modelled here as 3, for delivery jitter).
 # Telegram: "about one message per second" in a chat, "short bursts" allowed; groups also
 # "no more than 20 messages per minute".
-TELEGRAM_PRIVATE = FloodRule(interval=1.0, burst=2, slack=0.05)
-TELEGRAM_GROUP = FloodRule(interval=1.0, burst=2, window=(20, 60.0), slack=0.05)
+TELEGRAM_PRIVATE = FloodRule(interval=1.0, burst=3, slack=0.05)
+TELEGRAM_GROUP = FloodRule(interval=1.0, burst=3, window=(20, 60.0), slack=0.05)
 # Discord: 5 message creates/edits per 5 s per channel.
 DISCORD_CHANNEL = FloodRule(window=(5, 5.0), slack=0.05)
 # Slack: about one message a second per channel with bursts; chat.update ~50 a minute.
-SLACK_CHANNEL = FloodRule(interval=1.0, burst=2, window=(50, 60.0), slack=0.05)
+SLACK_CHANNEL = FloodRule(interval=1.0, burst=3, window=(50, 60.0), slack=0.05)
 
 
 @dataclass
