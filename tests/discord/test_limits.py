@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from bots.discord.adapter import EDIT_INTERVAL
 from tests.discord.conftest import StartBot
 from tests.discord.test_messages import ANSWER
-from tests.fakes.flood import FloodRule
+from tests.fakes.flood import DISCORD_CHANNEL, FloodRule
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 EDIT_ORIGINAL = "PATCH /webhooks/{app_id}/{token}/messages/@original"
@@ -81,9 +82,9 @@ def _words(n: int) -> str:
 
 async def test_steady_streaming_keeps_to_discords_channel_limit(start_bot: StartBot) -> None:
     # Discord's 5 per 5 s and the adapter's budget (1.3 s, burst 2), both twice as fast.
-    bot = await start_bot(adapter={"edit_interval": 0.65, "burst": 2})
+    bot = await start_bot(adapter={"edit_interval": EDIT_INTERVAL * 0.5})
     fake = bot.fake
-    fake.flood_limit(FloodRule(window=(5, 2.5), slack=0.02))
+    fake.flood_limit(DISCORD_CHANNEL.scaled(0.5))
     answer = bot.model.reply = _words(40)
     bot.model.token_interval = 0.075  # ~3 s of streaming: the window fills
     fake.user_message("stream a while", mention=True)

@@ -7,9 +7,10 @@ import re
 
 from redis.asyncio import Redis
 
+from bots.slack.adapter import EDIT_INTERVAL
 from bots.slack.inbound import from_event
 from core.store.pacing import ChatPacer
-from tests.fakes.flood import FloodRule
+from tests.fakes.flood import SLACK_CHANNEL, FloodRule
 from tests.fakes.slack_events import GENERAL
 from tests.slack.conftest import StartBot
 
@@ -114,8 +115,8 @@ def _words(n: int) -> str:
 
 async def test_steady_streaming_keeps_to_slacks_channel_limit(start_bot: StartBot) -> None:
     # Slack's per-channel rule and the adapter's budget (1.25 s, burst 2), both 5x faster.
-    bot = await start_bot(adapter={"edit_interval": 0.25, "burst": 2})
-    bot.fake.flood_limit(FloodRule(interval=0.2, burst=2, window=(50, 12.0), slack=0.01))
+    bot = await start_bot(adapter={"edit_interval": EDIT_INTERVAL * 0.2})
+    bot.fake.flood_limit(SLACK_CHANNEL.scaled(0.2))
     answer = bot.model.reply = _words(60)
     bot.model.token_interval = 0.03  # ~1.8 s of streaming
     event = await bot.fake.mention("stream a while")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from tests.fakes.flood import FloodRule
+from bots.telegram.adapter import PRIVATE_INTERVAL
+from tests.fakes.flood import TELEGRAM_PRIVATE, FloodRule
 from tests.fakes.telegram_models import Call
 from tests.telegram.conftest import GROUP_CHAT, PRIVATE_CHAT, StartBot
 from tests.telegram.test_private import ANSWER
@@ -46,8 +47,8 @@ def _words(n: int) -> str:
 
 async def test_steady_streaming_keeps_to_telegrams_flood_rule(start_bot: StartBot) -> None:
     # Telegram's private-chat rule and the adapter's budget, both 5x faster than the real ones.
-    bot = await start_bot(adapter={"private_interval": 0.2, "burst": 2})
-    bot.fake.flood_limit(FloodRule(interval=0.2, burst=2, slack=0.01))
+    bot = await start_bot(adapter={"private_interval": PRIVATE_INTERVAL * 0.2})
+    bot.fake.flood_limit(TELEGRAM_PRIVATE.scaled(0.2))
     answer = bot.model.reply = _words(60)
     bot.model.token_interval = 0.03  # ~1.8 s of streaming: many previews
     bot.say("stream a while")
