@@ -96,7 +96,7 @@ def main() -> None:
 
     app.on_cleanup.append(closing)
     web.run_app(app, host="127.0.0.1", port=int(os.environ["HTTP_PORT"]), print=lambda *_: None,
-                handle_signals=True)
+                handle_signals=True, shutdown_timeout=2.0)
 
 
 if __name__ == "__main__":

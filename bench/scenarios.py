@@ -47,10 +47,10 @@ def _tag(body: dict[str, Any]) -> str:
     return str(users[-1]["content"]) if users else ""
 
 
-async def warm_up(rig: Rig) -> None:
+async def warm_up(rig: Rig, n: int = 20) -> None:
     """Open connections and load scripts so the first measured message pays nothing extra."""
-    chats = rig.new_chats(20)
-    await rig.send(chats, tag="warm")
+    chats = rig.new_chats(n)
+    await rig.send(chats, concurrency=n, tag="warm")
     await rig.wait_finals(chats, 60)
 
 
@@ -75,7 +75,7 @@ async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -
     try:
         for proc in procs.values():
             rig.procs = [proc]
-            await warm_up(rig)
+            await warm_up(rig, 200)  # every pool (Redis, Bot API, model) at its C=200 size
         for case in cases:
             results[case.name] = {"concurrency": case.concurrency, "token_interval": case.token_interval,
                                   "messages": case.n}
@@ -86,6 +86,7 @@ async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -
             results["profile"] = await _profile(rig, procs["switchboard"], cases[-2], profile)
     finally:
         watcher.cancel()
+        rig.procs = list(procs.values())
         await rig.stop()
     return results
 
