@@ -83,7 +83,8 @@ async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -
                 results[case.name][bot] = await _measure(rig, proc, case, bot=bot, others=list(procs.values()))
                 print(f"  {case.name} {bot}: {results[case.name][bot]}", flush=True)
         if profile is not None:
-            results["profile"] = await _profile(rig, procs["switchboard"], cases[-2], profile)
+            results["profiles"] = [await _profile(rig, procs["switchboard"], case, profile)
+                                   for case in cases if case.concurrency >= 200]
     finally:
         watcher.cancel()
         rig.procs = list(procs.values())
@@ -144,8 +145,9 @@ async def _profile(rig: Rig, proc: Process, case: Case, out: Path) -> dict[str, 
         await _measure(rig, proc, case, bot="profiled", others=[])
     finally:
         await profiler.__aexit__()
-    shares, hottest = profiler.summary()
-    return {"case": case.name, "by_package": shares, "hottest": hottest, "error": profiler.error}
+    shares, hottest, under = profiler.details()
+    return {"case": case.name, "by_package": shares, "hottest": hottest, "under_our_functions": under,
+            "error": profiler.error}
 
 
 async def scale_out(rig: Rig, n: int, procs: int) -> dict[str, Any]:

@@ -17,7 +17,9 @@ from core.store.pacing import ChatPacer
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
-TYPING_AFTER = 0.3  # seconds without text before "typing" is worth a platform call
+# Seconds without text before "typing" is worth a platform call: under a second the wait does
+# not break the reader's flow, and most models start by then (the first text is the signal).
+TYPING_AFTER = 1.0
 STOPPED_MARK = "\n\n_(stopped)_"
 
 

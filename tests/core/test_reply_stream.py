@@ -86,8 +86,17 @@ async def test_typing_is_shown_while_waiting_for_the_first_token() -> None:
         yield TextDelta("hi")
         yield Finished("stop")
 
-    task = asyncio.create_task(ReplyStream(outlet, typing_every=0.01).run(slow_start()))
+    task = asyncio.create_task(ReplyStream(outlet, typing_every=0.01, typing_after=0.01).run(slow_start()))
     await platform.wait_for(lambda: platform.typing_count >= 2)
     first_token.set()
     await task
     assert platform.final_texts("chat-alice") == ["hi"]
+
+
+async def test_no_typing_when_the_text_comes_first() -> None:
+    """"typing" costs a platform call: not worth one when the answer starts at once."""
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    events = _events(TextDelta("at "), TextDelta("once"), Finished("stop"))
+    await ReplyStream(outlet, typing_after=30.0).run(events)
+    assert platform.final_texts("chat-alice") == ["at once"] and platform.typing_count == 0
