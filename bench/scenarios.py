@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,46 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / CLK_TCK
 
 
-async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -> dict[str, Any]:
-    """Every bot runs at once (idle ones cost nothing), pinned to the bot core; each case is run
-    against each bot back to back, so the ratios compare figures taken minutes apart at most."""
+@dataclass
+class Tally:
+    """One bot's raw figures for one case, summed over its rounds."""
+
+    n: int = 0
+    elapsed: float = 0.0
+    cpu: float = 0.0
+    harness: float = 0.0
+    redis_cpu: float = 0.0
+    others: float = 0.0  # CPU seconds of everything else on the machine
+    trips: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    first: list[float] = field(default_factory=list)
+    complete: list[float] = field(default_factory=list)
+
+    def result(self, *, ours: bool, redis: bool) -> dict[str, Any]:
+        cores = os.cpu_count() or 1
+        out: dict[str, Any] = {
+            "per_second": round(self.n / self.elapsed, 1),
+            "cpu_ms_per_message": round(1000 * self.cpu / self.n, 3),
+            "first_visible": summary_ms(self.first), "complete": summary_ms(self.complete),
+            "refused_429": self.refused, "duplicates": self.duplicates, "lost": self.lost,
+            "seconds": round(self.elapsed, 3),
+            "harness_cpu_ms_per_message": round(1000 * self.harness / self.n, 3),
+            # Everything else on the machine meanwhile (other users' work), as a share of all cores.
+            "others_busy_pct": round(100 * self.others / (self.elapsed * cores), 1),
+        }
+        if ours:
+            out["redis_round_trips_per_message"] = round(self.trips / self.n, 2)
+            if redis:
+                out["redis_cpu_ms_per_message"] = round(1000 * self.redis_cpu / self.n, 3)
+        return out
+
+
+async def compare(rig: Rig, cases: list[Case], *, rounds: int = 3, profile: Path | None = None) -> dict[str, Any]:
+    """Every bot runs at once (idle ones cost nothing), pinned to the bot core. Each case is cut
+    in `rounds` rounds that visit the bots in turn, so load from other work on a shared machine
+    falls on every bot alike; a bot's figures are summed over its rounds."""
     procs = {bot: rig.spawn(bot) for bot in BOTS}
     await asyncio.gather(*(p.start() for p in procs.values()))
     rig.procs = list(procs.values())
@@ -77,10 +114,16 @@ async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -
             rig.procs = [proc]
             await warm_up(rig, 200)  # every pool (Redis, Bot API, model) at its C=200 size
         for case in cases:
+            tallies = {bot: Tally() for bot in procs}
+            share = max(3 * case.concurrency, case.n // rounds)  # a round keeps C in flight a while
+            for start in range(0, case.n, share):
+                for bot, proc in procs.items():
+                    part = Case(case.concurrency, case.token_interval, min(share, case.n - start))
+                    await _measure(rig, proc, part, tallies[bot], others=list(procs.values()))
             results[case.name] = {"concurrency": case.concurrency, "token_interval": case.token_interval,
                                   "messages": case.n}
-            for bot, proc in procs.items():
-                results[case.name][bot] = await _measure(rig, proc, case, bot=bot, others=list(procs.values()))
+            for bot, tally in tallies.items():
+                results[case.name][bot] = tally.result(ours=bot == "switchboard", redis=rig.redis_pid is not None)
                 print(f"  {case.name} {bot}: {results[case.name][bot]}", flush=True)
         if profile is not None:
             results["profiles"] = [await _profile(rig, procs["switchboard"], case, profile)
@@ -92,7 +135,8 @@ async def compare(rig: Rig, cases: list[Case], *, profile: Path | None = None) -
     return results
 
 
-async def _measure(rig: Rig, proc: Process, case: Case, *, bot: str, others: list[Process]) -> dict[str, Any]:
+async def _measure(rig: Rig, proc: Process, case: Case, tally: Tally, *, others: list[Process]) -> None:
+    """n messages to one bot, `concurrency` in flight; adds its figures to `tally`."""
     _model(rig, ttft=STREAM_TTFT if case.token_interval else 0.0, interval=case.token_interval, words=WORDS)
     chats = rig.new_chats(case.n)
     rig.seen.update(rig.tg.calls)
@@ -101,12 +145,11 @@ async def _measure(rig: Rig, proc: Process, case: Case, *, bot: str, others: lis
     harness0, redis0, machine0 = time.process_time(), cpu_seconds(rig.redis_pid), busy_seconds()
     trips0 = rig.proxy.round_trips
     queue = list(reversed(chats))
-    tag = f"{bot}{case.concurrency}x{case.token_interval:g}"
     start = time.monotonic()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=case.concurrency)) as session:
         async def worker() -> None:
             while queue:
-                await rig.answer(queue.pop(), proc, tag, session)
+                await rig.answer(queue.pop(), proc, "m", session)
 
         await asyncio.gather(*(worker() for _ in range(case.concurrency)))
     elapsed = max(rig.seen.final[c] for c in chats) - start
@@ -116,25 +159,18 @@ async def _measure(rig: Rig, proc: Process, case: Case, *, bot: str, others: lis
     idle_bots = sum(p.cpu_seconds() for p in others if p is not proc) - idle0
     machine = busy_seconds() - machine0
     finals = rig.finals(set(chats))
-    cores = os.cpu_count() or 1
-    result: dict[str, Any] = {
-        "per_second": round(case.n / elapsed, 1),
-        "cpu_ms_per_message": round(1000 * cpu / case.n, 3),
-        "first_visible": summary_ms([rig.seen.first_visible[c] - rig.sent_at[c] for c in chats]),
-        "complete": summary_ms([rig.seen.final[c] - rig.sent_at[c] for c in chats]),
-        "refused_429": rig.seen.refused - refused0,
-        "duplicates": sum(n - 1 for n in finals.values()), "lost": case.n - len(finals),
-        "seconds": round(elapsed, 3),
-        "harness_cpu_ms_per_message": round(1000 * harness / case.n, 3),
-        # Everything else on the machine meanwhile (other users' work), as a share of all cores.
-        "others_busy_pct": round(100 * max(0.0, machine - cpu - harness - redis_cpu - idle_bots)
-                                 / (elapsed * cores), 1),
-    }
-    if bot == "switchboard":
-        result["redis_round_trips_per_message"] = round((rig.proxy.round_trips - trips0) / case.n, 2)
-        if rig.redis_pid is not None:
-            result["redis_cpu_ms_per_message"] = round(1000 * redis_cpu / case.n, 3)
-    return result
+    tally.n += case.n
+    tally.elapsed += elapsed
+    tally.cpu += cpu
+    tally.harness += harness
+    tally.redis_cpu += redis_cpu
+    tally.others += max(0.0, machine - cpu - harness - redis_cpu - idle_bots)
+    tally.trips += rig.proxy.round_trips - trips0
+    tally.refused += rig.seen.refused - refused0
+    tally.duplicates += sum(n - 1 for n in finals.values())
+    tally.lost += case.n - len(finals)
+    tally.first += [rig.seen.first_visible[c] - rig.sent_at[c] for c in chats]
+    tally.complete += [rig.seen.final[c] - rig.sent_at[c] for c in chats]
 
 
 async def _profile(rig: Rig, proc: Process, case: Case, out: Path) -> dict[str, Any]:
@@ -142,7 +178,7 @@ async def _profile(rig: Rig, proc: Process, case: Case, out: Path) -> dict[str, 
     profiler = Profiler(proc.pid, out)
     await profiler.__aenter__()
     try:
-        await _measure(rig, proc, case, bot="profiled", others=[])
+        await _measure(rig, proc, case, Tally(), others=[])
     finally:
         await profiler.__aexit__()
     shares, hottest, under = profiler.details()
