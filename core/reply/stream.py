@@ -144,9 +144,12 @@ class ReplyStream:
                 self._changed = False
                 continue
             if self._pacer is not None:
-                await self._pacer.acquire(producer)  # deltas keep arriving meanwhile
+                await self._pacer.acquire(producer, stopped)  # deltas keep arriving meanwhile
                 if producer.done():
                     return  # the answer is complete: this token goes to finish(), at once if it may
+                if self._stop_signal.is_set():
+                    self._outcome.stopped = True
+                    return
             self._changed = False
             text = self._text()
             await self._outlet.show(text)

@@ -112,19 +112,19 @@ class ChatPacer:
         """While on, calls (previews) leave one token for the final text; off: the answer is complete."""
         self._keep = min(1, self._burst - 1) if on else 0
 
-    async def acquire(self, until: asyncio.Future[Any] | None = None) -> None:
-        """Take a token now and wait for its turn, or until `until` is done (then the token, kept
-        for the next `wait_turn`, goes as soon as the completed answer may)."""
+    async def acquire(self, *until: asyncio.Future[Any]) -> None:
+        """Take a token now and wait for its turn, or until one of `until` is done (the answer
+        completed, a /stop): the token is kept for the next `wait_turn` either way."""
         if self.unlimited:
             return
         if self._held is None:
             self._held = await self._next_token()
         delay = self._delay(self._held)
         if delay > 0:
-            if until is None:
-                await asyncio.sleep(delay)  # the budget is a time slot: waiting for it is the point
+            if until:
+                await asyncio.wait(until, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
             else:
-                await asyncio.wait({until}, timeout=delay)
+                await asyncio.sleep(delay)  # the budget is a time slot: waiting for it is the point
 
     async def wait_turn(self) -> None:
         """Wait until this chat may get its next platform call (and count it)."""

@@ -100,3 +100,27 @@ async def test_no_typing_when_the_text_comes_first() -> None:
     events = _events(TextDelta("at "), TextDelta("once"), Finished("stop"))
     await ReplyStream(outlet, typing_after=30.0).run(events)
     assert platform.final_texts("chat-alice") == ["at once"] and platform.typing_count == 0
+
+
+async def test_a_stop_while_a_preview_waits_for_its_token_stops_at_once(redis: Redis, prefix: str) -> None:
+    platform = MemoryPlatform(limits=Limits(max_chars=4096, min_edit_interval=60.0, burst=2))
+    pacer = ChatPacer(redis, f"{prefix}pace:stop", 60.0, 2)  # the second preview would wait a minute
+    outlet = platform.outlet_for(inbound("x"), pacer)
+    stop = asyncio.Event()
+
+    async def endless() -> AsyncIterator[ModelEvent]:
+        while True:
+            yield TextDelta("word ")
+            await asyncio.sleep(0.01)  # stands in for network time between tokens
+
+    run = asyncio.create_task(ReplyStream(outlet, stop_signal=stop, pacer=pacer).run(endless()))
+    await platform.wait_for(lambda: platform.final_texts("chat-alice"))  # the first preview is up
+
+    async def second_token_taken() -> None:  # the bucket's TAT moves two minutes out
+        while await redis.pttl(f"{prefix}pace:stop") < 90_000:
+            await asyncio.sleep(0.01)  # polling Redis: no event tells us
+
+    await asyncio.wait_for(second_token_taken(), 5.0)
+    stop.set()
+    outcome = await asyncio.wait_for(run, 5.0)
+    assert outcome.stopped and platform.final_texts("chat-alice")[0].endswith("_(stopped)_")
