@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -102,9 +103,24 @@ async def test_no_typing_when_the_text_comes_first() -> None:
     assert platform.final_texts("chat-alice") == ["at once"] and platform.typing_count == 0
 
 
+class _WatchedPacer(ChatPacer):
+    """Tells the test when the reply starts waiting for its second preview's token."""
+
+    def __init__(self, redis: Redis, key: str, interval: float, burst: int) -> None:
+        super().__init__(redis, key, interval, burst)
+        self.second_preview = asyncio.Event()
+        self._acquired = 0
+
+    async def acquire(self, *until: asyncio.Future[Any]) -> None:
+        self._acquired += 1
+        if self._acquired == 2:
+            self.second_preview.set()
+        await super().acquire(*until)
+
+
 async def test_a_stop_while_a_preview_waits_for_its_token_stops_at_once(redis: Redis, prefix: str) -> None:
     platform = MemoryPlatform(limits=Limits(max_chars=4096, min_edit_interval=60.0, burst=2))
-    pacer = ChatPacer(redis, f"{prefix}pace:stop", 60.0, 2)  # the second preview would wait a minute
+    pacer = _WatchedPacer(redis, f"{prefix}pace:stop", 60.0, 2)  # the second preview would wait a minute
     outlet = platform.outlet_for(inbound("x"), pacer)
     stop = asyncio.Event()
 
@@ -114,13 +130,7 @@ async def test_a_stop_while_a_preview_waits_for_its_token_stops_at_once(redis: R
             await asyncio.sleep(0.01)  # stands in for network time between tokens
 
     run = asyncio.create_task(ReplyStream(outlet, stop_signal=stop, pacer=pacer).run(endless()))
-    await platform.wait_for(lambda: platform.final_texts("chat-alice"))  # the first preview is up
-
-    async def second_token_taken() -> None:  # the bucket's TAT moves two minutes out
-        while await redis.pttl(f"{prefix}pace:stop") < 90_000:
-            await asyncio.sleep(0.01)  # polling Redis: no event tells us
-
-    await asyncio.wait_for(second_token_taken(), 5.0)
+    await asyncio.wait_for(pacer.second_preview.wait(), 5.0)  # the first preview is up
     stop.set()
     outcome = await asyncio.wait_for(run, 5.0)
     assert outcome.stopped and platform.final_texts("chat-alice")[0].endswith("_(stopped)_")
