@@ -205,12 +205,14 @@ def write(results: dict[str, Any], out: Path, command: str) -> Path:
               "The real gateway process (`switchboard run`, Telegram webhook mode) and two bare bots — aiogram with",
               "aiohttp (the floor: no memory, no Redis, no pacing, one draft at the first token and the whole text",
               "at the end) and the same with httpx — all running at once, pinned to one core; the harness (a fake",
-              "Telegram Bot API enforcing Telegram's per-chat flood rule, a fake OpenAI-compatible model, the driver",
-              "and Redis behind a counting TCP proxy) on the other. Each case keeps `C` messages in flight (a new one",
-              "as soon as one is answered), each in a new private chat, answers of 50 tokens; the paced model takes",
-              "0.1 s to the first token then 0.02 s per token (~1.1 s). 'First visible' and 'complete' run from the",
-              "moment the harness posts the update to the fake Telegram receiving the first draft/message and the",
-              "final message. CPU is the bot process's own (user + system) over the case.", ""]
+              "Telegram Bot API enforcing Telegram's per-chat flood rule, a fake OpenAI-compatible model, the driver)",
+              "and Redis on the other. Each case keeps `C` messages in flight (a new one as soon as one is answered),",
+              "each in a new private chat, answers of 50 tokens; the paced model takes 0.1 s to the first token then",
+              "0.02 s per token (~1.1 s). A case runs in rounds that visit the bots in turn. 'First visible' and",
+              "'complete' run from the moment the harness posts the update to the fake Telegram receiving the first",
+              "draft/message and the final message. CPU is the bot process's own (user + system, from the",
+              "scheduler) over the case. The measured gateway talks to Redis directly; Redis round trips are",
+              "counted on a second gateway behind a counting TCP proxy, in the unmeasured profiling runs.", ""]
     cases = _cases(results)
     if cases:
         lines += ["## Each case in detail", "",

@@ -90,17 +90,19 @@ class Rig:
     prefix: str
     workdir: Path
     redis_pid: int | None = None
+    redis_url: str = ""  # Redis itself, not the counting proxy
     procs: list[Process] = field(default_factory=list)
     seen: Seen = field(default_factory=Seen)
     sent_at: dict[int, float] = field(default_factory=dict)  # chat -> when its message was posted
     _chat_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
 
-    def env(self, port: int) -> dict[str, str]:
+    def env(self, port: int, *, counted: bool = True) -> dict[str, str]:
+        """counted: Redis through the round-trip counting proxy (a Python hop: it adds latency)."""
         keep = {k: v for k, v in os.environ.items()
                 if not k.startswith(("MODEL_", "REDIS_", "TELEGRAM_", "SLACK_", "DISCORD_", "HTTP_"))}
         return keep | {
             "MODEL_BASE_URL": self.model.base_url, "MODEL_NAME": "fake-large", "MODEL_API_KEY": "bench",
-            "REDIS_URL": self.proxy.url, "REDIS_PREFIX": self.prefix,
+            "REDIS_URL": self.proxy.url if counted else self.redis_url, "REDIS_PREFIX": self.prefix,
             "TELEGRAM_BOT_TOKEN": self.tg.token, "TELEGRAM_API_BASE": self.tg.base_url,
             "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
             "TELEGRAM_WEBHOOK_SECRET": SECRET, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port),
@@ -117,10 +119,10 @@ class Rig:
         self.procs = procs
         return procs
 
-    def spawn(self, bot: str, index: int = 0) -> Process:
+    def spawn(self, bot: str, index: int = 0, *, counted: bool = True) -> Process:
         port = free_port()
         argv = switchboard_argv() if bot == "switchboard" else baseline_argv(bot)
-        return Process(argv, self.env(port), port, self.workdir / f"{bot}-{port}-{index}.log")
+        return Process(argv, self.env(port, counted=counted), port, self.workdir / f"{bot}-{port}-{index}.log")
 
     async def stop(self) -> None:
         await asyncio.gather(*(p.stop() for p in self.procs))
@@ -202,7 +204,7 @@ async def rig() -> AsyncIterator[Rig]:
             ) as model, RoundTripProxy(upstream) as proxy:
                 model.record_bodies = False
                 tg.flood_limit(TELEGRAM_PRIVATE)  # the platform's rule: every 429 is counted
-                r = Rig(tg, model, proxy, redis, prefix, Path(tmp), redis_pid=pid)
+                r = Rig(tg, model, proxy, redis, prefix, Path(tmp), redis_pid=pid, redis_url=url)
                 try:
                     yield r
                 finally:

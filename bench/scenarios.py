@@ -90,10 +90,8 @@ class Tally:
             # Everything else on the machine meanwhile (other users' work), as a share of all cores.
             "others_busy_pct": round(100 * self.others / (self.elapsed * cores), 1),
         }
-        if ours:
-            out["redis_round_trips_per_message"] = round(self.trips / self.n, 2)
-            if redis:
-                out["redis_cpu_ms_per_message"] = round(1000 * self.redis_cpu / self.n, 3)
+        if ours and redis:
+            out["redis_cpu_ms_per_message"] = round(1000 * self.redis_cpu / self.n, 3)
         return out
 
 
@@ -101,7 +99,7 @@ async def compare(rig: Rig, cases: list[Case], *, rounds: int = 3, profile: Path
     """Every bot runs at once (idle ones cost nothing), pinned to the bot core. Each case is cut
     in `rounds` rounds that visit the bots in turn, so load from other work on a shared machine
     falls on every bot alike; a bot's figures are summed over its rounds."""
-    procs = {bot: rig.spawn(bot) for bot in BOTS}
+    procs = {bot: rig.spawn(bot, counted=False) for bot in BOTS}  # Redis direct, as deployed
     await asyncio.gather(*(p.start() for p in procs.values()))
     rig.procs = list(procs.values())
     pin_process(os.getpid(), HARNESS_CORE)
@@ -126,8 +124,19 @@ async def compare(rig: Rig, cases: list[Case], *, rounds: int = 3, profile: Path
                 results[case.name][bot] = tally.result(ours=bot == "switchboard", redis=rig.redis_pid is not None)
                 print(f"  {case.name} {bot}: {results[case.name][bot]}", flush=True)
         if profile is not None:
-            results["profiles"] = [await _profile(rig, procs["switchboard"], case, profile)
-                                   for case in cases if case.concurrency >= 200]
+            # Unmeasured: a second gateway behind the counting proxy, sampled by py-spy.
+            counted = rig.spawn("switchboard", 1)
+            await counted.start()
+            procs["counted"] = counted
+            pin_process(counted.pid, BOT_CORE)
+            rig.procs = [counted]
+            await warm_up(rig, 200)
+            results["profiles"] = []
+            for case in cases:
+                if case.concurrency >= 200:
+                    results["profiles"].append(await _profile(rig, counted, case, profile))
+                    trips = results["profiles"][-1]["redis_round_trips_per_message"]
+                    results[case.name]["switchboard"]["redis_round_trips_per_message"] = trips
     finally:
         watcher.cancel()
         rig.procs = list(procs.values())
@@ -176,14 +185,15 @@ async def _measure(rig: Rig, proc: Process, case: Case, tally: Tally, *, others:
 async def _profile(rig: Rig, proc: Process, case: Case, out: Path) -> dict[str, Any]:
     """The same case once more (not measured) with py-spy sampling the gateway."""
     profiler = Profiler(proc.pid, out)
+    tally = Tally()
     await profiler.__aenter__()
     try:
-        await _measure(rig, proc, case, Tally(), others=[])
+        await _measure(rig, proc, case, tally, others=[])
     finally:
         await profiler.__aexit__()
     shares, hottest, under = profiler.details()
     return {"case": case.name, "by_package": shares, "hottest": hottest, "under_our_functions": under,
-            "error": profiler.error}
+            "error": profiler.error, "redis_round_trips_per_message": round(tally.trips / tally.n, 2)}
 
 
 async def scale_out(rig: Rig, n: int, procs: int) -> dict[str, Any]:
