@@ -40,7 +40,7 @@ class Process:
         )
         await self._wait_healthy()
 
-    async def _wait_healthy(self, timeout: float = 30.0) -> None:
+    async def _wait_healthy(self, timeout: float = 90.0) -> None:  # imports are slow on a busy machine
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as session:
             while True:

@@ -125,7 +125,7 @@ class Rig:
         return Process(argv, self.env(port, counted=counted), port, self.workdir / f"{bot}-{port}-{index}.log")
 
     async def stop(self) -> None:
-        await asyncio.gather(*(p.stop() for p in self.procs))
+        await asyncio.gather(*(p.stop() for p in self.procs if p.proc is not None))
         self.procs = []
 
     def new_chats(self, n: int) -> list[int]:

@@ -100,8 +100,8 @@ async def compare(rig: Rig, cases: list[Case], *, rounds: int = 3, profile: Path
     in `rounds` rounds that visit the bots in turn, so load from other work on a shared machine
     falls on every bot alike; a bot's figures are summed over its rounds."""
     procs = {bot: rig.spawn(bot, counted=False) for bot in BOTS}  # Redis direct, as deployed
+    rig.procs = list(procs.values())  # the rig stops them whatever happens
     await asyncio.gather(*(p.start() for p in procs.values()))
-    rig.procs = list(procs.values())
     pin_process(os.getpid(), HARNESS_CORE)
     for p in procs.values():
         pin_process(p.pid, BOT_CORE)
@@ -126,8 +126,8 @@ async def compare(rig: Rig, cases: list[Case], *, rounds: int = 3, profile: Path
         if profile is not None:
             # Unmeasured: a second gateway behind the counting proxy, sampled by py-spy.
             counted = rig.spawn("switchboard", 1)
-            await counted.start()
             procs["counted"] = counted
+            await counted.start()
             pin_process(counted.pid, BOT_CORE)
             rig.procs = [counted]
             await warm_up(rig, 200)
