@@ -24,7 +24,8 @@ FULL = {"cases": [Case(1, 0.0, 100), Case(1, 0.02, 40), Case(20, 0.0, 1000), Cas
 
 async def run(full: bool, out: Path) -> dict[str, Any]:
     plan = FULL if full else QUICK
-    results: dict[str, Any] = {"plan": "full" if full else "quick", "load_before": load_average()}
+    results: dict[str, Any] = {"plan": "full" if full else "quick", "machine": report.machine(),
+                               "load_before": load_average()}
 
     def say(name: str, value: Any) -> None:
         print(f"{name}: {json.dumps(value)}", flush=True)

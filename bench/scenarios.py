@@ -223,8 +223,8 @@ async def scale_out(rig: Rig, n: int, procs: int) -> dict[str, Any]:
 async def concurrency(rig: Rig, n: int) -> dict[str, Any]:
     """n conversations streaming at once: all complete? RSS, Redis memory, loop lag."""
     # Streams long enough that the whole burst is admitted while the first ones still stream
-    # (the gateway admits a few hundred messages a second): 3.5 s at 100, ~40 s at 5,000.
-    _model(rig, ttft=0.5, interval=max(0.1, (n / 150 + 5) / 30), words=30)
+    # (the gateway admits a hundred or more messages a second): 6 s at 100, 15 s at 1,000, 55 s at 5,000.
+    _model(rig, ttft=0.5, interval=max(0.1, (n / 100 + 5) / 30), words=30)
     [proc] = await rig.start(1)
     await warm_up(rig)
     rig.model.max_open_streams = 0

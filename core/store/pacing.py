@@ -15,11 +15,15 @@ scripts are Redis-Cluster-safe whatever the chat.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 # KEYS: pace (the chat's TAT). ARGV: interval ms, burst, and optionally a floor (ms).
 # Takes a token. Returns {ms from now until the call may go (negative: tokens to spare), the TAT
@@ -152,7 +156,10 @@ class ChatPacer:
         """At the end of a reply: tell the bucket about an early token used late, if no take did."""
         if self._floor and self._redis is not None:
             floor, self._floor = self._floor, 0
-            await self._settle(keys=[self._key], args=[floor])
+            try:
+                await self._settle(keys=[self._key], args=[floor])
+            except RedisError as exc:  # the answer is delivered: the budget is only a little optimistic
+                log.warning("could not correct the update budget of %s: %s", self._key, exc)
 
     async def _next_token(self) -> Token:
         """The early token if there is one, else a new one (carrying a late early token's floor)."""
