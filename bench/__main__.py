@@ -12,48 +12,47 @@ from typing import Any
 
 from bench import report, scenarios
 from bench.rig import rig
+from bench.scenarios import Case
 
-QUICK = {"latency": 30, "throughput": 600, "concurrency": [100, 1000], "scale_out": [1, 2], "scale_n": 400}
-FULL = {"latency": 100, "throughput": 3000, "concurrency": [100, 1000, 5000], "scale_out": [1, 2, 4], "scale_n": 2000}
+QUICK = {"cases": [Case(1, 0.0, 30), Case(1, 0.02, 10), Case(20, 0.0, 300), Case(200, 0.0, 600),
+                   Case(200, 0.02, 600)],
+         "concurrency": [100, 1000], "scale_out": [2], "scale_n": 400}
+FULL = {"cases": [Case(1, 0.0, 100), Case(1, 0.02, 40), Case(20, 0.0, 1000), Case(200, 0.0, 3000),
+                  Case(200, 0.02, 2000)],
+        "concurrency": [100, 1000, 5000], "scale_out": [2, 4], "scale_n": 2000}
 
 
 async def run(full: bool, out: Path) -> dict[str, Any]:
     plan = FULL if full else QUICK
-    results: dict[str, Any] = {"plan": "full" if full else "quick"}
+    results: dict[str, Any] = {"plan": "full" if full else "quick", "machine": report.machine(),
+                               "load_before": load_average()}
 
     def say(name: str, value: Any) -> None:
         print(f"{name}: {json.dumps(value)}", flush=True)
 
-    async with rig() as r:
-        results["latency"] = await scenarios.latency(r, plan["latency"])
-        say("latency", results["latency"])
-    async with rig() as r:
-        results["latency_baseline"] = await scenarios.latency(r, plan["latency"], baseline=True)
-        say("latency (baseline)", results["latency_baseline"])
-    tp: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with rig() as r:
-            tp["switchboard x1"] = await scenarios.throughput(r, plan["throughput"], profile=Path(tmp) / "prof.txt")
-            say("throughput", tp["switchboard x1"])
+            results["cases"] = await scenarios.compare(r, plan["cases"], profile=Path(tmp) / "prof.txt")
             results["redis_memory"] = await scenarios.redis_memory(r)
             say("redis memory", results["redis_memory"])
-    async with rig() as r:
-        tp["baseline"] = await scenarios.throughput(r, plan["throughput"], baseline=True)
-        say("baseline", tp["baseline"])
+    tp: dict[str, Any] = {}
     for procs in plan["scale_out"]:
-        if procs == 1:
-            continue
         async with rig() as r:
-            tp[f"switchboard x{procs}"] = await scenarios.throughput(r, plan["scale_n"], procs=procs)
+            tp[f"switchboard x{procs}"] = await scenarios.scale_out(r, plan["scale_n"], procs)
             say(f"scale-out x{procs}", tp[f"switchboard x{procs}"])
-    results["throughput"] = tp
+    results["scale_out"] = tp
     conc = []
     for n in plan["concurrency"]:
         async with rig() as r:
             conc.append(await scenarios.concurrency(r, n))
             say(f"concurrency {n}", conc[-1])
     results["concurrency"] = conc
+    results["load_after"] = load_average()
     return results
+
+
+def load_average() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
 def main() -> None:

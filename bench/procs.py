@@ -63,7 +63,7 @@ class Process:
                 raise TimeoutError(f"{self.argv[0]} never printed {self.ready_text}: see {self.log_path}")
             await asyncio.sleep(0.1)  # polling a process we do not control
 
-    async def _wait_healthy(self, timeout: float = 30.0) -> None:
+    async def _wait_healthy(self, timeout: float = 90.0) -> None:  # imports are slow on a busy machine
         deadline = asyncio.get_running_loop().time() + timeout
         async with aiohttp.ClientSession() as session:
             while True:
@@ -93,8 +93,7 @@ class Process:
         return self.proc.pid
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return cpu_seconds(self.pid)
 
     def rss_bytes(self) -> tuple[int, int]:
         """(current RSS, peak RSS) in bytes."""
@@ -129,9 +128,26 @@ class Process:
             await self.proc.wait()
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time of every thread of a process, in nanoseconds from the scheduler (not 10 ms ticks)."""
+    if pid is None:
+        return 0.0
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that just ended
+    except OSError:
+        return 0.0
+    return total / 1e9
+
+
 def switchboard_argv() -> list[str]:
     return [str(Path(sys.executable).with_name("switchboard")), "run"]
 
 
-def baseline_argv() -> list[str]:
-    return [sys.executable, str(Path(__file__).with_name("baseline_bot.py"))]
+def baseline_argv(client: str = "aiohttp") -> list[str]:
+    """A bare aiogram bot streaming with `client` ("aiohttp": the floor, or "httpx")."""
+    return [sys.executable, str(Path(__file__).with_name("baseline_bot.py")), client]

@@ -18,6 +18,9 @@ BUCKETS = [
 ]
 
 
+NOT_OURS = "(no Switchboard frame: event loop, library callbacks)"
+
+
 def _bucket(frame: str) -> str:
     match = _FRAME.search(frame)
     path = match.group("path") if match else frame
@@ -54,10 +57,17 @@ class Profiler:
 
     def summary(self, top: int = 12) -> tuple[dict[str, float], list[tuple[str, float]]]:
         """(share of samples per package by leaf frame, the hottest leaf functions)."""
+        shares, hottest, _ = self.details(top)
+        return shares, hottest
+
+    def details(self, top: int = 12) -> tuple[dict[str, float], list[tuple[str, float]], list[tuple[str, float]]]:
+        """summary() plus the share of samples under each Switchboard function (the innermost
+        core/ or bots/ frame on the stack: what our code called, libraries included)."""
         if not self.out.exists():
-            return {}, []
+            return {}, [], []
         buckets: Counter[str] = Counter()
         leaves: Counter[str] = Counter()
+        callers: Counter[str] = Counter()
         total = 0
         for line in self.out.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
@@ -69,8 +79,11 @@ class Profiler:
             total += n
             buckets[_bucket(leaf)] += n
             leaves[leaf.strip()[:110]] += n
+            ours = next((f for f in reversed(frames) if "(core/" in f or "(bots/" in f), None)
+            callers[ours.strip().split(" (")[0] if ours else NOT_OURS] += n
         if not total:
-            return {}, []
+            return {}, [], []
         shares = {k: round(100 * v / total, 1) for k, v in buckets.most_common()}
         hottest = [(k, round(100 * v / total, 1)) for k, v in leaves.most_common(top)]
-        return shares, hottest
+        under = [(k, round(100 * v / total, 1)) for k, v in callers.most_common(top + 4)]
+        return shares, hottest, under

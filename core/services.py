@@ -35,7 +35,7 @@ from core.store.history import HistoryStore
 from core.store.keys import Keys
 from core.store.leases import Leases
 from core.store.ledger import Ledger
-from core.store.pacing import ChatPacer
+from core.store.pacing import ChatPacer, Token
 from core.store.pairing import Pairings
 from core.store.prefs import ModelChoices
 from core.store.reply_checkpoint import ReplyCheckpoints
@@ -117,11 +117,11 @@ class Core:
         return ConversationKey.for_inbound(inbound, self.settings.session_scope)
 
     def pacer_for(self, inbound: Inbound, limits: Limits | None = None, *,
-                  first_slot: tuple[float, int] | None = None) -> ChatPacer:
-        """The chat's shared update budget (first_slot: one already reserved with the context read)."""
+                  first_slot: Token | None = None) -> ChatPacer:
+        """The chat's shared update budget (first_slot: a token already taken with the context read)."""
         limits = limits or self.binding(inbound).limits_for(inbound)
         key = self.keys.pace(inbound.platform, inbound.chat_id)
-        return ChatPacer(self.redis, key, limits.min_edit_interval, first_slot=first_slot)
+        return ChatPacer(self.redis, key, limits.min_edit_interval, limits.burst, first_slot=first_slot)
 
     def outlet_for(self, inbound: Inbound, pacer: ChatPacer | None = None) -> Outlet:
         """A fresh outlet for one reply, paced by the chat's shared budget."""

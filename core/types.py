@@ -79,7 +79,8 @@ class Limits:
     """What a platform allows one reply; the core paces and splits by these."""
 
     max_chars: int  # longest single message the platform accepts
-    min_edit_interval: float  # seconds between updates to one chat (the per-chat budget)
+    min_edit_interval: float  # seconds per update to one chat at the sustained rate (the per-chat budget)
+    burst: int = 1  # updates a rested chat may take at once (the budget's bucket size)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ from core.web import WebServer
 
 log = logging.getLogger(__name__)
 
-# Discord's per-channel message limit is about 5 per 5 s and edits count, so one update a second.
-EDIT_INTERVAL = 1.0
+# Discord's per-channel message limit is about 5 per 5 s and edits count. A budget of burst B and
+# one update per T never exceeds N per W s when T > W / (N - B + 1): B = 2 -> over 1.25 s.
+EDIT_INTERVAL = 1.3
+BURST = 2  # the final text goes out at once while previews keep to the sustained rate
 READY_TIMEOUT = 30.0  # seconds start() waits for the gateway's READY before going on regardless
 ROLE_WAIT = 2.0  # seconds start() waits to learn which shards this replica connects
 RETRY_MAX = 60.0  # seconds between attempts to reach Discord at most
@@ -50,12 +52,12 @@ BACKLOG_FULL = "I can't take messages right now (my storage is unreachable). Ple
 class DiscordAdapter:
     name = PLATFORM
 
-    def __init__(self, settings: DiscordSettings, *, edit_interval: float = EDIT_INTERVAL,
+    def __init__(self, settings: DiscordSettings, *, edit_interval: float = EDIT_INTERVAL, burst: int = BURST,
                  guild_ready_timeout: float = 2.0, ready_timeout: float = READY_TIMEOUT,
                  token_life: float = TOKEN_LIFE, retry_delay: float = 1.0) -> None:
         self._settings = settings
         self._token = settings.bot_token.get_secret_value()
-        self._limits = Limits(max_chars=MAX_CHARS, min_edit_interval=edit_interval)
+        self._limits = Limits(max_chars=MAX_CHARS, min_edit_interval=edit_interval, burst=burst)
         self._access = AccessList.parse(users=settings.allowed_users, roles=settings.allowed_roles,
                                         chats=settings.allowed_channels)
         self.client = SwitchboardClient(message_content=settings.message_content)  # REST only: every reply

@@ -49,6 +49,7 @@ class SlackMessages:
         return body
 
     async def send(self, text: str, *, final: bool) -> str:
+        await self._status.titled()
         body = self._body(text, final)
         try:
             response = await self._guard(self._client.chat_postMessage(

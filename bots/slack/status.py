@@ -1,5 +1,6 @@
-"""typing(): assistant.threads.setStatus "is thinking…" on the reply's thread, and the first
-time, the thread's title (assistant.threads.setTitle) when it is given one; best effort."""
+"""typing(): assistant.threads.setStatus "is thinking…" on the reply's thread; titled(): the
+thread's title (assistant.threads.setTitle) when it is given one, once per reply, with the
+first of either (a fast answer shows no "thinking" at all); best effort."""
 
 from __future__ import annotations
 
@@ -24,16 +25,21 @@ class ThinkingStatus:
         self._enabled = self._thread is not None
         self._title = title
 
+    async def titled(self) -> None:
+        """Gives the thread its title, the first time only."""
+        if self._title is None or self._thread is None:
+            return
+        title, self._title = self._title, None
+        try:
+            await self._client.assistant_threads_setTitle(channel_id=self._channel, thread_ts=self._thread,
+                                                          title=title)
+        except Exception as exc:  # a title is a nicety; the answer goes on without it
+            log.debug("assistant.threads.setTitle failed: %s", exc)
+
     async def typing(self) -> None:
         if not self._enabled or self._thread is None:
             return
-        if self._title is not None:
-            title, self._title = self._title, None
-            try:
-                await self._client.assistant_threads_setTitle(channel_id=self._channel, thread_ts=self._thread,
-                                                              title=title)
-            except Exception as exc:  # a title is a nicety; the answer goes on without it
-                log.debug("assistant.threads.setTitle failed: %s", exc)
+        await self.titled()
         try:
             await self._client.assistant_threads_setStatus(
                 channel_id=self._channel, thread_ts=self._thread, status=THINKING)

@@ -139,6 +139,7 @@ class StreamOutlet:
             await self._rewrite(message, page, complete=complete)
 
     async def _start(self, page: str) -> None:
+        await self._status.titled()
         await self._pacer.wait_turn()
         try:
             response = await self._guard(self._client.chat_startStream(

@@ -49,8 +49,8 @@ async def answer(inbound: Inbound, core: Core, checkpoint: ReplyCheckpoint = DET
     binding = core.binding(inbound)
     limits = binding.limits_for(inbound)
     periods = Periods.at()
-    ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id,
-                                   limits.min_edit_interval, periods=periods)
+    ctx = await core.contexts.load(conv, inbound.platform, inbound.user_id, inbound.chat_id, limits,
+                                   periods=periods)
     pacer = core.pacer_for(inbound, limits, first_slot=ctx.first_slot)
     clock = core.metrics.clock(inbound.platform, inbound.received_at)
     model = ctx.model(settings.model_name)

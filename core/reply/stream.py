@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from core.hygiene import has_surrogate, paired
 from core.llm.base import Finished, ModelEvent, Restarted, TextDelta, UsageReport
@@ -20,6 +20,9 @@ from core.types import Choice
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # seconds; platforms show "typing" for about five
+# Seconds without text before "typing" is worth a platform call: under a second the wait does
+# not break the reader's flow, and most models start by then (the first text is the signal).
+TYPING_AFTER = 1.0
 STOPPED_MARK = "\n\n_(stopped)_"
 # Said under an answer the model ended at its token limit (Finished.reason "length").
 LENGTH_LIMIT_NOTE = "\n\n_(cut off: the answer reached its length limit)_"
@@ -66,6 +69,7 @@ class ReplyStream:
         stop_requested: Callable[[], Awaitable[bool]] | None = None,
         stop_signal: asyncio.Event | None = None,
         typing_every: float = TYPING_EVERY,
+        typing_after: float = TYPING_AFTER,
         pacer: ChatPacer | None = None,
         preface: str = "",
         clock: ReplyClock | None = None,
@@ -74,6 +78,7 @@ class ReplyStream:
         self._clock = clock  # metrics: when text first showed, when the final text was delivered
         self._pacer = pacer  # waiting for the slot here lets a finished answer skip a last preview
         self._typing_every = typing_every
+        self._typing_after = typing_after
         self._outlet = outlet
         self._stop_requested = stop_requested  # asks Redis: works across replicas
         self._stop_signal = stop_signal or asyncio.Event()  # set in-process: wakes us at once
@@ -83,7 +88,8 @@ class ReplyStream:
         self._note = ""
         self._broken_off = ""  # the answer a failover abandoned, kept until a new one shows text
         self._on_screen = on_screen  # a message of this reply is in the chat (shown, or an earlier attempt's)
-        self._changed = asyncio.Event()
+        self._changed = False  # text came since the last show
+        self._wake: asyncio.Future[None] | None = None  # the pump waiting for text, if it is
         self._outcome = ReplyOutcome()
         self._polled_at = 0.0
 
@@ -91,12 +97,17 @@ class ReplyStream:
         text = self._preface + self._note + "".join(self._parts)
         return paired(text) if self._halves else text  # Redis and the platforms take no lone halves
 
+    def _text_changed(self) -> None:
+        self._changed = True
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
     async def _consume(self, events: AsyncIterator[ModelEvent]) -> None:
         async for event in events:
             if isinstance(event, TextDelta):
                 self._parts.append(event.text)
                 self._halves = self._halves or has_surrogate(event.text)
-                self._changed.set()
+                self._text_changed()
             elif isinstance(event, UsageReport):
                 self._outcome.input_tokens = event.input_tokens
                 self._outcome.output_tokens = event.output_tokens
@@ -106,15 +117,17 @@ class ReplyStream:
                 self._broken_off = "".join(self._parts) or self._broken_off
                 self._parts.clear()
                 self._note = restart_line(event.note)
-                self._changed.set()
+                self._text_changed()
 
     async def run(self, events: AsyncIterator[ModelEvent]) -> ReplyOutcome:
-        # The stop marks were read with the context just now: the first look in Redis can wait.
-        self._polled_at = asyncio.get_running_loop().time()
         producer = asyncio.create_task(self._consume(events))
         try:
+            if self._pacer is not None:
+                self._pacer.streaming = True  # previews leave a token for the final text
             await self._pump(producer)
         finally:
+            if self._pacer is not None:
+                self._pacer.streaming = False
             if not producer.done():
                 producer.cancel()  # closes the HTTP stream through the generator's finally
             with contextlib.suppress(asyncio.CancelledError, ModelError):
@@ -123,37 +136,54 @@ class ReplyStream:
             if aclose is not None:
                 with contextlib.suppress(Exception):
                     await aclose()
-        return await self._conclude(producer)
+        outcome = await self._conclude(producer)
+        if self._pacer is not None:
+            await self._pacer.settle()  # a round trip only if the one early token went out late
+        return outcome
 
     async def _pump(self, producer: asyncio.Task[None]) -> None:
+        loop = asyncio.get_running_loop()
+        self._polled_at = loop.time()  # the context read saw the stop marks just now
+        stopped = asyncio.ensure_future(self._stop_signal.wait())  # one waiter for the whole reply
+        try:
+            await self._show_while_streaming(producer, stopped)
+        finally:
+            stopped.cancel()
+
+    async def _show_while_streaming(self, producer: asyncio.Task[None], stopped: asyncio.Future[Any]) -> None:
         shown = ""
-        await self._outlet.typing()  # at once: the chat shows "typing" while the model starts
+        # "typing" only when the first text is slow to come: most answers start sooner
+        wait = self._typing_after
         while not producer.done():
-            changed = asyncio.ensure_future(self._changed.wait())
-            stopped = asyncio.ensure_future(self._stop_signal.wait())
-            try:
-                await asyncio.wait({producer, changed, stopped}, timeout=self._typing_every,
-                                   return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                changed.cancel()
-                stopped.cancel()
+            if not self._changed:
+                self._wake = asyncio.get_running_loop().create_future()
+                waiters: set[asyncio.Future[Any]] = {producer, self._wake, stopped}
+                try:
+                    await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    self._wake.cancel()
+                    self._wake = None
             if producer.done():
                 return
             if await self._should_stop():
                 self._outcome.stopped = True
                 return
-            if not self._changed.is_set():
+            if not self._changed:
                 if not shown:
                     await self._outlet.typing()  # still waiting for the first token
+                wait = self._typing_every
                 continue
             if not self._text().strip() or self._text() == shown:
-                self._changed.clear()
+                self._changed = False
                 continue
             if self._pacer is not None:
-                await self._pacer.acquire()  # deltas keep arriving meanwhile
+                await self._pacer.acquire(producer, stopped)  # deltas keep arriving meanwhile
                 if producer.done():
-                    return  # the answer is complete: this slot goes to finish()
-            self._changed.clear()
+                    return  # the answer is complete: this token goes to finish(), at once if it may
+                if self._stop_signal.is_set():
+                    self._outcome.stopped = True
+                    return
+            self._changed = False
             text = self._text()
             await self._outlet.show(text)
             shown = text

@@ -11,8 +11,8 @@ from redis.exceptions import NoScriptError
 from core.interrupts import StopMarks
 from core.store.keys import Keys
 from core.store.ledger import Ledger, Periods, QuotaState
-from core.store.pacing import RESERVE_SCRIPT
-from core.types import ConversationKey, Turn
+from core.store.pacing import TAKE_SCRIPT, Token
+from core.types import ConversationKey, Limits, Turn
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ConversationContext:
     history: list[Turn]
     model_choice: str | None  # the user's own /model
     marks: StopMarks  # /stop and /reset counters when answering began
-    first_slot: tuple[float, int]  # the reply's first update slot, reserved now: (seconds to wait, after)
+    first_slot: Token  # the reply's first update, taken from the chat's budget now
     expired: bool = False  # the conversation was forgotten after SESSION_TTL of silence (not /reset)
     chat_model: str | None = None  # the chat's /chatmodel
     chat_prompt: str | None = None  # the chat's /prompt
@@ -43,14 +43,14 @@ class ContextLoader:
         self._keys = keys
         self._ttl = history_ttl
         self._ledger = ledger
-        self._reserve = redis.register_script(RESERVE_SCRIPT)
+        self._take = redis.register_script(TAKE_SCRIPT)
 
     async def load(self, conv: ConversationKey, platform: str, user_id: str, chat_id: str,
-                   edit_interval: float, *, periods: Periods | None = None) -> ConversationContext:
+                   limits: Limits, *, periods: Periods | None = None) -> ConversationContext:
         """History (TTL refreshed), model choices, the chat's prompt, stop marks, what the user
-        spent this period (with a ledger), a first pacing slot, whether the conversation expired
-        since its last answer (its last activity, read then moved to now), and the checkpoint of
-        a reply an earlier attempt left unfinished."""
+        spent this period (with a ledger), a token of the chat's update budget, whether the
+        conversation expired since its last answer (its last activity, read then moved to now),
+        and the checkpoint of a reply an earlier attempt left unfinished."""
         hist = self._keys.history(conv)
         active = self._keys.last_active(conv)
         now = time.time()
@@ -61,7 +61,8 @@ class ContextLoader:
             pipe.get(self._keys.model_choice(platform, user_id))
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
             # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
-            pipe.evalsha(self._reserve.sha, 1, self._keys.pace(platform, chat_id), int(edit_interval * 1000))
+            pipe.evalsha(self._take.sha, 1, self._keys.pace(platform, chat_id), int(limits.min_edit_interval * 1000),
+                         limits.burst)
             pipe.get(self._keys.reply(conv))
             pipe.get(self._keys.chat_model(platform, chat_id))
             pipe.get(self._keys.chat_prompt(platform, chat_id))
@@ -71,13 +72,13 @@ class ContextLoader:
                 (raw, _, last, choice, (stops, resets), slot, checkpoint, chat_model, chat_prompt,
                  *spent) = await pipe.execute()
             except NoScriptError:
-                await self._redis.script_load(RESERVE_SCRIPT)  # Redis restarted and forgot it
-                return await self.load(conv, platform, user_id, chat_id, edit_interval, periods=periods)
+                await self._redis.script_load(TAKE_SCRIPT)  # Redis restarted and forgot it
+                return await self.load(conv, platform, user_id, chat_id, limits, periods=periods)
         return ConversationContext(
             history=[Turn.from_json(item) for item in raw],
             model_choice=_text(choice),
             marks=StopMarks(int(stops or 0), int(resets or 0)),
-            first_slot=(int(slot[0]) / 1000, int(slot[1])),
+            first_slot=Token.from_script(slot),
             # No history although it was active: forgotten by age when that was over SESSION_TTL ago
             # (an answer that failed, or /reset, leaves no history but a recent activity or none).
             expired=not raw and last is not None and now - float(last) >= self._ttl,

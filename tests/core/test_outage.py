@@ -13,6 +13,7 @@ import pytest
 from core.config import Settings
 from core.errors import NotStored
 from core.gateway import Gateway
+from core.types import Limits
 from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
@@ -71,6 +72,6 @@ async def test_a_reply_streaming_through_an_outage_ends_once_in_the_same_message
         await platform.wait_for(lambda: platform.final_texts("chat-alice") == [ANSWER], timeout=10)
         await gateway.join()
         history = await gateway.core.contexts.load(gateway.core.conversation(inbound("x")), "memory", "alice",
-                                                   "chat-alice", 0.0)
+                                                   "chat-alice", Limits(max_chars=4096, min_edit_interval=0.0))
     assert len(platform.messages) == 1
     assert [t.text for t in history.history] == ["count", ANSWER]  # stored once

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -106,8 +107,50 @@ async def test_typing_is_shown_while_waiting_for_the_first_token() -> None:
         yield TextDelta("hi")
         yield Finished("stop")
 
-    task = asyncio.create_task(ReplyStream(outlet, typing_every=0.01).run(slow_start()))
+    task = asyncio.create_task(ReplyStream(outlet, typing_every=0.01, typing_after=0.01).run(slow_start()))
     await platform.wait_for(lambda: platform.typing_count >= 2)
     first_token.set()
     await task
     assert platform.final_texts("chat-alice") == ["hi"]
+
+
+async def test_no_typing_when_the_text_comes_first() -> None:
+    """"typing" costs a platform call: not worth one when the answer starts at once."""
+    platform = MemoryPlatform()
+    outlet = platform.outlet_for(inbound("x"), UnlimitedPacer())
+    events = _events(TextDelta("at "), TextDelta("once"), Finished("stop"))
+    await ReplyStream(outlet, typing_after=30.0).run(events)
+    assert platform.final_texts("chat-alice") == ["at once"] and platform.typing_count == 0
+
+
+class _WatchedPacer(ChatPacer):
+    """Tells the test when the reply starts waiting for its second preview's token."""
+
+    def __init__(self, redis: Redis, key: str, interval: float, burst: int) -> None:
+        super().__init__(redis, key, interval, burst)
+        self.second_preview = asyncio.Event()
+        self._acquired = 0
+
+    async def acquire(self, *until: asyncio.Future[Any]) -> None:
+        self._acquired += 1
+        if self._acquired == 2:
+            self.second_preview.set()
+        await super().acquire(*until)
+
+
+async def test_a_stop_while_a_preview_waits_for_its_token_stops_at_once(redis: Redis, prefix: str) -> None:
+    platform = MemoryPlatform(limits=Limits(max_chars=4096, min_edit_interval=60.0, burst=2))
+    pacer = _WatchedPacer(redis, f"{prefix}pace:stop", 60.0, 2)  # the second preview would wait a minute
+    outlet = platform.outlet_for(inbound("x"), pacer)
+    stop = asyncio.Event()
+
+    async def endless() -> AsyncIterator[ModelEvent]:
+        while True:
+            yield TextDelta("word ")
+            await asyncio.sleep(0.01)  # stands in for network time between tokens
+
+    run = asyncio.create_task(ReplyStream(outlet, stop_signal=stop, pacer=pacer).run(endless()))
+    await asyncio.wait_for(pacer.second_preview.wait(), 5.0)  # the first preview is up
+    stop.set()
+    outcome = await asyncio.wait_for(run, 5.0)
+    assert outcome.stopped and platform.final_texts("chat-alice")[0].endswith("_(stopped)_")

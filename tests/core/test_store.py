@@ -14,7 +14,7 @@ from core.store.keys import Keys
 from core.store.ledger import Periods, spending
 from core.store.prefs import ModelChoices
 from core.store.usage import UsageCounters
-from core.types import ConversationKey, Turn
+from core.types import ConversationKey, Limits, Turn
 
 CONV = ConversationKey("telegram", "42", "", "7")
 
@@ -26,7 +26,7 @@ def _exchange(keys: Keys, reset_mark: int, max_turns: int, *turns: Turn) -> Exch
 
 
 async def _history(loader: ContextLoader) -> list[Turn]:
-    return (await loader.load(CONV, "telegram", "7", "42", 0.0)).history
+    return (await loader.load(CONV, "telegram", "7", "42", Limits(max_chars=4096, min_edit_interval=0.0))).history
 
 
 async def test_history_is_stored_in_order_capped_and_its_ttl_slides_on_read(redis: Redis, prefix: str) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from bots.discord.adapter import EDIT_INTERVAL
 from tests.discord.conftest import StartBot
 from tests.discord.test_messages import ANSWER
+from tests.fakes.flood import DISCORD_CHANNEL, FloodRule
 
 EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 EDIT_ORIGINAL = "PATCH /webhooks/{app_id}/{token}/messages/@original"
@@ -72,3 +74,30 @@ async def test_a_reply_outliving_its_token_continues_as_channel_messages(start_b
     await bot.gateway.join()
     assert original.content.startswith("one two three") and original.content != ANSWER  # left as it was
     assert fake.calls_to(EDIT_ORIGINAL)[-1].status == 401
+
+
+def _words(n: int) -> str:
+    return " ".join(f"w{i}" for i in range(n))
+
+
+async def test_steady_streaming_keeps_to_discords_channel_limit(start_bot: StartBot) -> None:
+    # Discord's 5 per 5 s and the adapter's budget (1.3 s, burst 2), both twice as fast.
+    bot = await start_bot(adapter={"edit_interval": EDIT_INTERVAL * 0.5})
+    fake = bot.fake
+    fake.flood_limit(DISCORD_CHANNEL.scaled(0.5))
+    answer = bot.model.reply = _words(40)
+    bot.model.token_interval = 0.075  # ~3 s of streaming: the window fills
+    fake.user_message("stream a while", mention=True)
+    await bot.channel_says(fake.channel_id, answer, timeout=15)
+    assert fake.violations == [] and len(fake.calls_to(EDIT)) >= 3
+
+
+async def test_a_budget_faster_than_discord_loses_no_text(start_bot: StartBot) -> None:
+    bot = await start_bot(adapter={"edit_interval": 0.02, "burst": 2})
+    fake = bot.fake
+    fake.flood_limit(FloodRule(window=(3, 0.5)))  # discord.py waits out each 429 and retries
+    answer = bot.model.reply = _words(40)
+    bot.model.token_interval = 0.02
+    fake.user_message("stream a while", mention=True)
+    await bot.channel_says(fake.channel_id, answer, timeout=15)
+    assert fake.violations

@@ -32,6 +32,7 @@ from tests.fakes.discord_models import (
     would_ping,
 )
 from tests.fakes.discord_rest import API, DiscordRest
+from tests.fakes.flood import FloodModel, FloodRule
 
 STRING_OPTION = 3
 IS_VOICE_MESSAGE = 1 << 13  # attachment flag
@@ -78,6 +79,8 @@ class FakeDiscord(FakeServer[Call, Canned]):
         self.pings: list[str] = []  # mentions a bot message would have notified
         self.cdn: dict[str, bytes] = {}  # attachment path -> bytes, served at ``root_url + path``
         self.cdn_downloads: list[str] = []
+        self.flood: FloodModel | None = None  # Discord's per-channel message limit, when on
+        self.violations: list[Call] = []  # calls the flood model refused
         self.gateway = FakeGateway(token=token, heartbeat_ms=heartbeat_ms, allow_message_content=allow_message_content,
                                    hello=self._hello, on_change=self.bump)
 
@@ -212,6 +215,10 @@ class FakeDiscord(FakeServer[Call, Canned]):
         headers = {"Via": "1.1 google", "Retry-After": str(math.ceil(retry_after)),
                    "X-RateLimit-Scope": "shared" if not is_global else "global"}
         self.inject(route, Canned(429, body, headers), times=times)
+
+    def flood_limit(self, rule: FloodRule | None) -> None:
+        """Message creates/edits beyond `rule` per channel (per interaction token for webhooks) get a 429."""
+        self.flood = None if rule is None else FloodModel(rule)
 
     def fail(self, route: str, status: int, code: int, message: str, *, times: int = 1) -> None:
         """The next ``times`` calls to ``route`` get Discord's error body with this status and code."""

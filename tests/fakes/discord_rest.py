@@ -8,6 +8,7 @@ Discord's edge sends it) are answered before the route runs.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -88,9 +89,17 @@ class DiscordRest:
         method, route = name.split(" ", 1)
         call = Call(method, route, request.path, dict(request.query), body, time.monotonic())
         fault = self.fake.take_fault(name)
+        wait = self._flood_wait(request, route, call.at) if fault is None and method in ("POST", "PATCH") else 0.0
         if fault is not None:
             call.status = fault.status
             response = json_response(fault.status, fault.body, fault.headers)
+        elif wait > 0:
+            call.status = 429
+            self.fake.violations.append(call)
+            response = json_response(429, {"message": "You are being rate limited.", "retry_after": round(wait, 3),
+                                            "global": False},
+                                     {"Via": "1.1 google", "Retry-After": str(math.ceil(wait)),
+                                      "X-RateLimit-Scope": "user"})
         elif auth and request.headers.get("Authorization") != f"Bot {self.fake.token}":
             call.status = 401
             response = json_response(401, {"message": "401: Unauthorized", "code": 0})
@@ -103,6 +112,15 @@ class DiscordRest:
             call.status = response.status
         self.fake.record(call)
         return response
+
+    def _flood_wait(self, request: web.Request, route: str, now: float) -> float:
+        """Seconds Discord's per-channel (or per-webhook) message limit wants before this call."""
+        flood = self.fake.flood
+        if flood is None or not route.endswith(("/messages", "/messages/{message_id}", "/messages/@original",
+                                                "/{token}")):
+            return 0.0
+        key = request.match_info.get("channel_id") or request.match_info.get("token", "")
+        return flood.check(key, now)
 
     # -- identity --------------------------------------------------------------------------
 

@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
 from tests.fakes.base import Canned, FakeServer
+from tests.fakes.flood import FloodModel, FloodRule
 from tests.fakes.slack_events import SlackEvents
 from tests.fakes.slack_models import (
     JSON,
@@ -33,6 +35,8 @@ from tests.fakes.slack_models import (
 
 Handler = Callable[[JSON], Awaitable[JSON]]
 _JSON_FIELDS = frozenset({"blocks", "chunks", "metadata", "attachments", "prompts"})
+# What Slack's per-channel posting limit counts.
+_FLOODED = frozenset({"chat.postMessage", "chat.update", "chat.startStream", "chat.appendStream", "chat.stopStream"})
 
 
 class SlackError(Exception):
@@ -54,6 +58,8 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         self.messages: dict[tuple[str, str], Message] = {}
         self.responses: list[tuple[str, JSON]] = []  # (response_url id, body) posted back
         self.acks: dict[str, list[JSON]] = {}  # envelope_id -> ack frames
+        self.flood: FloodModel | None = None  # Slack's per-channel posting limit, when on
+        self.violations: list[Call] = []  # calls the flood model refused
         self.streaming = True  # False: the chat.*Stream methods answer `streaming_error`
         self.streaming_error = "unknown_method"
         self.markdown_blocks = True  # False: a markdown block is invalid_blocks
@@ -131,6 +137,10 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
         headers = {"Retry-After": str(retry_after)} if code == 429 and retry_after is not None else {}
         self.inject(method, Canned(code, {"ok": False, "error": error}, headers), times=times)
 
+    def flood_limit(self, rule: FloodRule | None) -> None:
+        """Posts, updates and stream calls beyond `rule` per channel get 429 ratelimited + Retry-After."""
+        self.flood = None if rule is None else FloodModel(rule)
+
     async def deliver(self, envelope: Envelope) -> str:
         """Sends an envelope over the newest live WebSocket (waiting for one)."""
         await self.wait_for(lambda: self.sockets, what="a Socket Mode connection")
@@ -174,6 +184,11 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
             if fault is not None:
                 status, headers = fault.status, dict(fault.headers)
                 raise SlackError(fault.body["error"])
+            wait = self._flood_wait(method, params, call.at)
+            if wait > 0:
+                status, headers["Retry-After"] = 429, str(math.ceil(wait))
+                self.violations.append(call)
+                raise SlackError("ratelimited")
             self._check_token(method, token)
             handler = self._methods.get(method)
             if handler is None:
@@ -184,6 +199,11 @@ class FakeSlack(SlackEvents, FakeServer[Call, Canned]):
             body = {"ok": False, "error": exc.error}
         self.record(call)
         return web.json_response(body, status=status, headers=headers)
+
+    def _flood_wait(self, method: str, params: JSON, now: float) -> float:
+        if self.flood is None or method not in _FLOODED or not params.get("channel"):
+            return 0.0
+        return self.flood.check(str(params["channel"]), now)
 
     def _check_token(self, method: str, token: str) -> None:
         wanted = self.app_token if method == "apps.connections.open" else self.bot_token

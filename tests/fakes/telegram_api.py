@@ -23,6 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.base import FakeServer, Fault
+from tests.fakes.flood import FloodModel, FloodRule
 from tests.fakes.telegram_models import (
     JSON,
     MAX_CAPTION,
@@ -51,6 +52,8 @@ DOWNLOAD_CAP = 20 * 1024 * 1024  # getFile refuses bigger files: "file is too bi
 # Form values of these fields are kept verbatim: they are free text or opaque ids.
 _VERBATIM = frozenset({"text", "caption", "data", "query", "callback_query_id", "url", "title",
                        "secret_token", "description", "inline_message_id", "language_code"})
+# Calls that count against a chat's flood limit (drafts too: they are messages being written).
+FLOOD_METHODS = ("sendMessage", "editMessageText", "sendPhoto", "sendMessageDraft")
 _CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video",
                            "record_voice", "upload_voice", "upload_document", "choose_sticker",
                            "find_location", "record_video_note", "upload_video_note"})
@@ -127,9 +130,8 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         self._callback_ids = itertools.count(1)
         self._allowed_updates: set[str] | None = None
         self._poll_generation = 0
-        self._flood_interval: float | None = None
+        self._flood: tuple[FloodModel, FloodModel] | None = None  # (private chats, groups)
         self._flood_methods: set[str] = set()
-        self._last_send: dict[int, float] = {}
         self._closing = False
         self._holds: dict[str, asyncio.Event] = {}
         self.held: dict[str, int] = {}  # calls waiting on a hold, by method
@@ -335,13 +337,18 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
         """Calls to ``method`` wait (unanswered) until the returned event is set."""
         return self._holds.setdefault(self._methods.get(method.lower(), (method, None))[0], asyncio.Event())
 
-    def flood_limit(self, per_chat_interval: float | None, *,
-                    methods: Iterable[str] = ("sendMessage", "editMessageText", "sendPhoto")
-                    ) -> None:
-        """Refuses sends/edits to one chat closer together than the interval (None: off)."""
-        self._flood_interval = per_chat_interval
+    def flood_limit(self, rule: FloodRule | float | None, *, group: FloodRule | float | None = None,
+                    methods: Iterable[str] = FLOOD_METHODS) -> None:
+        """Refuses sends/edits to a chat beyond `rule` (private chats) and `group` (groups; by
+        default the same rule) with a 429 and retry_after, as Telegram does (None: off).
+        A float is a plain spacing: one call per that many seconds, no burst."""
+        if rule is None:
+            self._flood = None
+            return
+        private = rule if isinstance(rule, FloodRule) else FloodRule(interval=rule)
+        groups = private if group is None else group if isinstance(group, FloodRule) else FloodRule(interval=group)
+        self._flood = (FloodModel(private), FloodModel(groups))
         self._flood_methods = set(methods)
-        self._last_send.clear()
 
     # -- HTTP plumbing ---------------------------------------------------------------------
 
@@ -387,14 +394,15 @@ class FakeTelegram(FakeServer[Call, TelegramError]):
 
     def _check_flood(self, method: str, params: JSON, now: float) -> None:
         chat_id = params.get("chat_id")
-        if self._flood_interval is None or method not in self._flood_methods or chat_id is None:
+        if self._flood is None or method not in self._flood_methods or chat_id is None:
             return
-        last = self._last_send.get(chat_id)
-        if last is not None and (gap := now - last) < self._flood_interval:
-            retry_after = max(1, math.ceil(self._flood_interval - gap))
-            self.violations.append(Violation(chat_id, method, now, gap, retry_after))
+        private, groups = self._flood
+        model = private if int(chat_id) > 0 else groups
+        wait = model.check(int(chat_id), now)
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))  # Telegram says whole seconds
+            self.violations.append(Violation(int(chat_id), method, now, wait, retry_after))
             raise TelegramError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-        self._last_send[chat_id] = now
 
     # -- chats and messages ----------------------------------------------------------------
 

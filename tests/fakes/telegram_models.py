@@ -121,7 +121,7 @@ class Violation:
     chat_id: int
     method: str
     at: float
-    since_last: float
+    wait: float  # seconds the flood rule wanted before this call
     retry_after: int
 
 

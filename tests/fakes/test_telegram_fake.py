@@ -317,7 +317,7 @@ async def test_webhook_delivery_and_conflict(fake: FakeTelegram, bot: Bot) -> No
 async def test_flood_limit_with_injected_clock(bot: Bot) -> None:
     now = [100.0]
     async with FakeTelegram(token=TOKEN, clock=lambda: now[0]) as fake:
-        fake.flood_limit(per_chat_interval=1.5)
+        fake.flood_limit(1.5)
         flooded = Bot(TOKEN, session=AiohttpSession(api=fake.api_server()))
         try:
             sent = await flooded.send_message(1, "a")

@@ -7,8 +7,10 @@ import re
 
 from redis.asyncio import Redis
 
+from bots.slack.adapter import EDIT_INTERVAL
 from bots.slack.inbound import from_event
 from core.store.pacing import ChatPacer
+from tests.fakes.flood import SLACK_CHANNEL, FloodRule
 from tests.fakes.slack_events import GENERAL
 from tests.slack.conftest import StartBot
 
@@ -105,3 +107,29 @@ async def test_refused_markdown_block_falls_back_to_mrkdwn(start_bot: StartBot) 
     event = await bot.fake.mention("format something")
     await bot.thread_shows(GENERAL, event["ts"], "Use *bold* &amp; `code`.")
     assert [c.error for c in bot.fake.calls if c.method.startswith("chat.")] == ["invalid_blocks", ""]
+
+
+def _words(n: int) -> str:
+    return " ".join(f"w{i}" for i in range(n))
+
+
+async def test_steady_streaming_keeps_to_slacks_channel_limit(start_bot: StartBot) -> None:
+    # Slack's per-channel rule and the adapter's budget (1.25 s, burst 2), both 5x faster.
+    bot = await start_bot(adapter={"edit_interval": EDIT_INTERVAL * 0.2})
+    bot.fake.flood_limit(SLACK_CHANNEL.scaled(0.2))
+    answer = bot.model.reply = _words(60)
+    bot.model.token_interval = 0.03  # ~1.8 s of streaming
+    event = await bot.fake.mention("stream a while")
+    await bot.thread_shows(GENERAL, event["ts"], answer, timeout=15)
+    assert bot.fake.violations == [] and len(bot.fake.calls_to("chat.appendStream")) >= 3
+
+
+async def test_a_budget_faster_than_slack_loses_no_text(start_bot: StartBot) -> None:
+    bot = await start_bot(adapter={"edit_interval": 0.02, "burst": 2})
+    bot.fake.streaming = False
+    bot.fake.flood_limit(FloodRule(interval=0.4, burst=1))  # 429 + Retry-After: 1
+    answer = bot.model.reply = _words(30)
+    bot.model.token_interval = 0.03
+    event = await bot.fake.mention("stream a while")
+    await bot.thread_shows(GENERAL, event["ts"], answer, timeout=20)
+    assert bot.fake.violations

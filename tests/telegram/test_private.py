@@ -26,8 +26,17 @@ async def test_private_message_streams_as_draft_then_one_message(start_bot: Star
     assert {d.draft_id for d in drafts} == {drafts[0].draft_id} and drafts[0].draft_id != 0
     assert all(d.entities == [] for d in drafts)  # drafts are plain: no half-written entity
     assert len(bot.fake.calls_to("sendMessage")) == 1
-    assert bot.fake.calls_to("sendChatAction")[0].params["action"] == "typing"
     assert bot.model.chat_requests()[0].body["messages"][-1]["content"] == "count to ten"
+
+
+async def test_typing_shows_while_the_model_has_not_started(start_bot: StartBot) -> None:
+    bot = await start_bot()
+    bot.model.reply, bot.model.hold, bot.model.hold_after = ANSWER, asyncio.Event(), 0
+    bot.say("count to ten")
+    action = await bot.fake.wait_for_call("sendChatAction")
+    assert action.params["action"] == "typing" and not bot.fake.drafts
+    bot.model.hold.set()
+    await bot.reply_is(PRIVATE_CHAT, ANSWER)
 
 
 async def test_private_message_streams_by_editing_without_drafts(start_bot: StartBot) -> None:
