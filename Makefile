@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench fuzz faults clean
+.PHONY: install run test test-cluster lint bench fuzz faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -21,6 +21,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The whole suite against a three-node Redis Cluster it starts itself (`make test` covers the
+# cluster's own tests, tests/core/test_cluster.py, on one started per run).
+test-cluster: $(STAMP)
+	REDIS_CLUSTER=1 $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check core bots switchboard tests bench

@@ -104,7 +104,7 @@ class Gateway:
                 if not await self.admits(inbound):
                     return
                 self._refuse_while_down(inbound)
-                if await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+                if await self.core.admissions.first_time(inbound.platform, inbound.event_id, inbound.chat_id):
                     self.core.notices.send(inbound, text)
             except REDIS_DOWN as exc:
                 raise self._not_stored(inbound, exc) from None
@@ -122,7 +122,7 @@ class Gateway:
             inbound = clean_inbound(inbound)
             if not await self.admits(inbound):
                 return False
-            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id, inbound.chat_id):
                 return False  # a re-delivered Stop must not stop the answer that came after
             await self.core.interrupts.stop(self.core.conversation(inbound), reset=False)
             return True
@@ -137,7 +137,7 @@ class Gateway:
             inbound = clean_inbound(inbound)
             if not await self.admits(inbound):
                 return
-            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id):
+            if not await self.core.admissions.first_time(inbound.platform, inbound.event_id, inbound.chat_id):
                 return
             if await self.core.feedback.record(inbound.platform, answer, inbound.user_id, rating, model):
                 self.core.metrics.rated(inbound.platform, rating, model)
@@ -164,7 +164,7 @@ class Gateway:
             for step in STEPS:
                 passed = await step(current, core)
                 if passed is None:  # answered at once, refused, or a duplicate
-                    await core.admissions.handled(inbound.platform, inbound.event_id)
+                    await core.admissions.handled(inbound.platform, inbound.event_id, inbound.chat_id)
                     break
                 current = passed
             else:
@@ -199,7 +199,7 @@ class Gateway:
         core = self.core
         conv_id = str(core.conversation(inbound))
         token = core.queue.new_token()
-        seen = core.admissions.seen_key(inbound.platform, inbound.event_id)
+        seen = core.admissions.seen_key(inbound.platform, inbound.event_id, inbound.chat_id)
         head = await core.queue.push(conv_id, inbound.to_json(), token, seen)
         if head is not None:
             self._spawn(conv_id, token, head)

@@ -1,14 +1,16 @@
 """The one Redis client factory: REDIS_URL, or the embedded server of DATA_DIR (shared by every
-process that uses that directory: core/embedded_redis.py)."""
+process that uses that directory: core/embedded_redis.py). A REDIS_URL naming a node of a Redis
+Cluster is recognised (INFO cluster) and gets a cluster client; the keys know (core/store/keys.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
@@ -46,6 +48,7 @@ class RedisHandle:
     where: str = ""
     owned: bool = True  # False: the caller's client, closed by the caller
     url: str = ""  # how to open another connection to the same server (the readiness probe); never logged
+    clustered: bool = False
 
     async def close(self) -> None:
         if self.owned:
@@ -60,6 +63,22 @@ def _client(url: str, max_connections: int) -> Redis:
     return Redis(connection_pool=BlockingConnectionPool.from_url(url, **pool_options(max_connections)))
 
 
+def _cluster_client(url: str, max_connections: int) -> Redis:
+    """A cluster client with the same retry and timeout behaviour (its pools are per node).
+
+    Typed as Redis: the cluster client offers every call we make (single-slot scripts,
+    pipelines, transactions within a slot), and the code is written once for both."""
+    options = pool_options(max_connections)
+    del options["timeout"]  # per-node pools do not block: room for a burst instead (Redis allows 10,000 clients)
+    options["max_connections"] = max_connections * 4
+    return cast(Redis, RedisCluster.from_url(url, **options))
+
+
+async def _is_cluster(client: Redis) -> bool:
+    info = await client.info("cluster")
+    return bool(int(info.get("cluster_enabled", 0) or 0))
+
+
 async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200) -> RedisHandle:
     """Connect and ping; raises ConnectionError with a readable message on failure."""
     if redis_url:
@@ -67,6 +86,11 @@ async def connect(redis_url: str, data_dir: Path, *, max_connections: int = 200)
         where = redis_url.split("@")[-1]  # never log a password from the URL
         try:
             await client.ping()
+            if await _is_cluster(client):
+                await client.aclose()
+                client = _cluster_client(redis_url, max_connections)
+                await client.ping()
+                return RedisHandle(client, None, where=f"{where} (cluster)", clustered=True)
         except Exception as exc:
             await client.aclose()
             raise ConnectionError(f"cannot reach Redis at {where}: {exc}") from None

@@ -81,7 +81,7 @@ class Core:
 
     def __post_init__(self) -> None:
         s, r = self.settings, self.redis
-        self.keys = Keys(s.redis_prefix)
+        self.keys = Keys.for_client(s.redis_prefix, r)
         self.history = HistoryStore(r, self.keys)
         self.choices = ModelChoices(r, self.keys)
         self.usage = UsageCounters(r, self.keys)

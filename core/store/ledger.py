@@ -120,9 +120,10 @@ class OverQuota:
 
 def spending(keys: Keys, platform: str, user_id: str, name: str, model: str, periods: Periods) -> Spending:
     """One exchange's keys and args for the queue's ack script (KEYS 7-13, ARGV 10-14 there)."""
+    part = keys.stats_shard(platform, user_id)  # on a cluster, the totals' part in this person's slot
     ks = (keys.spent(platform, user_id, periods.day), keys.spent(platform, user_id, periods.month),
-          keys.stats(periods.day), keys.stats(periods.month),
-          keys.stats_users(periods.day), keys.stats_users(periods.month), keys.names())
+          keys.stats(periods.day, part), keys.stats(periods.month, part),
+          keys.stats_users(periods.day, part), keys.stats_users(periods.month, part), keys.names(part))
     args = (model, who(platform, user_id), shorten(name, NAME_CHARS) if name else "",
             periods.ttl("day"), periods.ttl("month"))
     return Spending(ks, args)
@@ -199,21 +200,30 @@ class Ledger:
         return Tally.parse(day), Tally.parse(month), self.limits(state)
 
     async def totals(self, periods: Periods) -> tuple[Tally, Tally, dict[str, int], dict[str, int]]:
-        """Everyone's day and month, and tokens per "platform:user" in each."""
+        """Everyone's day and month, and tokens per "platform:user" in each (the parts added up on a cluster)."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self._keys.stats(periods.day))
-            pipe.hgetall(self._keys.stats(periods.month))
-            pipe.hgetall(self._keys.stats_users(periods.day))
-            pipe.hgetall(self._keys.stats_users(periods.month))
-            day, month, day_users, month_users = await pipe.execute()
-        return (Tally.parse(day), Tally.parse(month),
-                {_text(k): int(v) for k, v in day_users.items()}, {_text(k): int(v) for k, v in month_users.items()})
+            for part in self._keys.stats_shards():
+                pipe.hgetall(self._keys.stats(periods.day, part))
+                pipe.hgetall(self._keys.stats(periods.month, part))
+                pipe.hgetall(self._keys.stats_users(periods.day, part))
+                pipe.hgetall(self._keys.stats_users(periods.month, part))
+            found = await pipe.execute()
+        sums: tuple[dict[str, int], ...] = ({}, {}, {}, {})
+        day, month, day_users, month_users = sums
+        for i, into in enumerate(sums):
+            for raw in found[i::4]:
+                for k, v in raw.items():
+                    into[_text(k)] = into.get(_text(k), 0) + int(v)
+        return Tally.parse(day), Tally.parse(month), day_users, month_users
 
     async def names(self, people: list[str]) -> dict[str, str]:
         """The platform's names for these "platform:user" ids (as last seen)."""
         if not people:
             return {}
-        raw = await self._redis.hmget(self._keys.names(), people)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for person in people:
+                pipe.hget(self._keys.names(self._keys.stats_shard(*person.split(":", 1))), person)
+            raw = await pipe.execute()
         return {p: _text(n) for p, n in zip(people, raw, strict=True) if n}
 
 

@@ -41,7 +41,7 @@ def _with_pairings(settings: Settings, work: Callable[[Pairings], Awaitable[T]])
             typer.echo(f"switchboard pair: {exc}", err=True)
             raise typer.Exit(1) from None
         try:
-            return await work(Pairings(handle.client, Keys(settings.redis_prefix)))
+            return await work(Pairings(handle.client, Keys.for_client(settings.redis_prefix, handle.client)))
         finally:
             await handle.close()
 

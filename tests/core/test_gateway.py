@@ -99,9 +99,9 @@ async def test_orphaned_queue_is_adopted_by_the_sweeper(gateway: Gateway, platfo
     msg = inbound("left behind")
     conv_id = str(gateway.core.conversation(msg))
     keys, queue, redis = gateway.core.keys, gateway.core.queue, gateway.core.redis
-    assert await queue.push(conv_id, msg.to_json(), "dead-replica", keys.seen("memory", msg.event_id))
+    assert await queue.push(conv_id, msg.to_json(), "dead-replica", keys.seen("memory", msg.event_id, msg.chat_id))
     await redis.delete(keys.lock(conv_id))
-    await redis.zadd(keys.lease_deadlines(), {conv_id: 0})  # its deadline passed long ago
+    await redis.zadd(keys.lease_deadlines(conv_id), {conv_id: 0})  # its deadline passed long ago
     await gateway.sweep_once()  # or the sweeper task, which wakes at least once a second
     await platform.wait_for(lambda: platform.final_texts("chat-alice") == ["You said: left behind"])
     await gateway.join()

@@ -70,10 +70,10 @@ async def test_a_failover_is_counted_with_its_reason(make_gateway: GatewayMaker,
 async def test_an_adopted_queue_is_counted(gateway: Gateway, platform: MemoryPlatform) -> None:
     msg = inbound("left behind")
     conv_id = str(gateway.core.conversation(msg))
-    seen = gateway.core.keys.seen("memory", msg.event_id)
+    seen = gateway.core.keys.seen("memory", msg.event_id, msg.chat_id)
     assert await gateway.core.queue.push(conv_id, msg.to_json(), "dead-replica", seen)
     await gateway.core.redis.delete(gateway.core.keys.lock(conv_id))
-    await gateway.core.redis.zadd(gateway.core.keys.lease_deadlines(), {conv_id: 0})  # due long ago
+    await gateway.core.redis.zadd(gateway.core.keys.lease_deadlines(conv_id), {conv_id: 0})  # due long ago
     await gateway.sweep_once()  # or the sweeper task, which wakes at the lease deadlines
     await platform.wait_for(lambda: platform.final_texts("chat-alice"))
     await gateway.join()

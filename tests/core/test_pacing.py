@@ -45,7 +45,7 @@ async def _early_pacer(redis: Redis, prefix: str, chat: str, interval: float) ->
     from core.store.keys import Keys
     from core.types import ConversationKey, Limits
 
-    keys = Keys(prefix)
+    keys = Keys.for_client(prefix, redis)
     conv = ConversationKey("memory", chat, "", "u")
     ctx = await ContextLoader(redis, keys, history_ttl=60).load(conv, "memory", "u", chat,
                                                                    Limits(max_chars=100, min_edit_interval=interval))

@@ -24,7 +24,7 @@ def _shows(platform: MemoryPlatform, start: str) -> bool:
 
 async def _stored_turns(redis: Redis, prefix: str) -> list[bytes]:
     conv = ConversationKey("memory", "chat-alice", "", "alice")
-    return list(await redis.lrange(Keys(prefix).history(conv), 0, -1))
+    return list(await redis.lrange(Keys.for_client(prefix, redis).history(conv), 0, -1))
 
 
 async def test_a_reply_cut_off_by_a_crash_is_continued_in_the_same_message(
