@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client.metrics import MetricWrapperBase
 
 from bots.registry import SPECS
 from bots.slack.http_events import EVENTS_PATH
@@ -40,6 +41,17 @@ def sample_names() -> set[str]:
                 "gauge": ("",), "summary": ("_count", "_sum", "_created"), "info": ("_info",)}
     return {family.name + suffix for family in Metrics().registry.collect()
             for suffix in suffixes.get(family.type, ("",))}
+
+
+def families() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every switchboard_* family as exposed (counters with _total): its type and label names."""
+    found = {}
+    for wrapper in vars(Metrics()).values():
+        if isinstance(wrapper, MetricWrapperBase):
+            [family] = wrapper.describe()
+            name = family.name + ("_total" if family.type == "counter" else "")
+            found[name] = (family.type, tuple(wrapper._labelnames))
+    return found
 
 
 def metric_names(expr: str) -> set[str]:
@@ -174,3 +186,15 @@ def test_env_example_lists_every_setting() -> None:
         prefix = str(spec.settings.model_config.get("env_prefix", ""))
         names += [(prefix + name).upper() for name in spec.settings.model_fields]
     assert [name for name in names if f"\n{name}=" not in text and f"# {name}=" not in text] == []
+
+
+def test_the_operations_guide_lists_every_family_with_its_type_and_labels() -> None:
+    """docs/operations.md's metrics table: one row per family, as the code declares it."""
+    rows = [line for line in (ROOT / "docs" / "operations.md").read_text().splitlines()
+            if line.startswith("| `switchboard_")]
+    documented = {}
+    for row in rows:
+        name, kind, labels = (cell.strip() for cell in row.strip("|").split("|")[:3])
+        documented[name.strip("`")] = (kind, tuple(re.findall(r"`([a-z_]+)`", labels)))
+    assert len(documented) == len(rows)  # no family listed twice
+    assert documented == families()
