@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client.metrics import MetricWrapperBase
 
 from bots.registry import SPECS
 from bots.slack.http_events import EVENTS_PATH
@@ -42,8 +43,34 @@ def sample_names() -> set[str]:
             for suffix in suffixes.get(family.type, ("",))}
 
 
+def families() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every switchboard_* family as exposed (counters with _total): its type and label names."""
+    found = {}
+    for wrapper in vars(Metrics()).values():
+        if isinstance(wrapper, MetricWrapperBase):
+            [family] = wrapper.describe()
+            name = family.name + ("_total" if family.type == "counter" else "")
+            found[name] = (family.type, tuple(wrapper._labelnames))
+    return found
+
+
 def metric_names(expr: str) -> set[str]:
     return set(re.findall(r"\b((?:switchboard|process|python)_[a-z0-9_]+)", expr))
+
+
+def unknown_labels(expr: str) -> set[str]:
+    """Labels an expression groups or filters by that none of its switchboard_* families has
+    (Prometheus's own `instance`, `job` and a histogram's `le` are always there)."""
+    declared = families()
+    known = {"instance", "job", "le"}
+    for name in metric_names(expr):
+        for family in (name, *(name.removesuffix(s) for s in ("_bucket", "_count", "_sum"))):
+            known |= set(declared.get(family, ("", ()))[1])
+    grouped = {label.strip() for group in re.findall(r"\b(?:by|without) \(([^)]*)\)", expr)
+               for label in group.split(",") if label.strip()}
+    matched = {label for selector in re.findall(r"\{([^}]*)\}", expr)
+               for label in re.findall(r"([a-z_]+)\s*[!=]~?", selector)}
+    return (grouped | matched) - known
 
 
 def mounts(service: dict[str, Any]) -> dict[str, str]:
@@ -100,6 +127,7 @@ def test_prometheus_scrapes_every_replica_and_alerts_on_real_families(compose: d
         assert exprs
         for expr in exprs:
             assert metric_names(expr) <= names, expr
+            assert unknown_labels(expr) == set(), expr
 
 
 def test_the_dashboard_is_provisioned_and_uses_only_real_families(compose: dict[str, Any]) -> None:
@@ -115,14 +143,10 @@ def test_the_dashboard_is_provisioned_and_uses_only_real_families(compose: dict[
     used: set[str] = set()
     for title, expr in exprs:
         assert metric_names(expr) <= sample_names(), f"panel {title!r}: {expr}"
+        assert unknown_labels(expr) == set(), f"panel {title!r}: {expr}"
         used |= metric_names(expr)
-    wanted = {"switchboard_messages_received_total", "switchboard_replies_total",
-              "switchboard_reply_first_visible_seconds_bucket", "switchboard_reply_seconds_bucket",
-              "switchboard_model_first_token_seconds_bucket", "switchboard_model_requests_total",
-              "switchboard_model_failovers_total", "switchboard_platform_retry_after_total",
-              "switchboard_replies_streaming", "switchboard_tokens_total", "switchboard_queue_adoptions_total",
-              "switchboard_redis_errors_total"}
-    assert wanted <= used  # every family the issue names has a panel
+    shown = {name.removesuffix(suffix) for name in used for suffix in ("_bucket", "_count", "_sum")}
+    assert set(families()) - used - shown == set()  # every family the code declares has a panel
     for panel in dashboard["panels"]:
         if panel["type"] != "row":
             assert panel["datasource"]["uid"] == datasource["uid"]
@@ -174,3 +198,15 @@ def test_env_example_lists_every_setting() -> None:
         prefix = str(spec.settings.model_config.get("env_prefix", ""))
         names += [(prefix + name).upper() for name in spec.settings.model_fields]
     assert [name for name in names if f"\n{name}=" not in text and f"# {name}=" not in text] == []
+
+
+def test_the_operations_guide_lists_every_family_with_its_type_and_labels() -> None:
+    """docs/operations.md's metrics table: one row per family, as the code declares it."""
+    rows = [line for line in (ROOT / "docs" / "operations.md").read_text().splitlines()
+            if line.startswith("| `switchboard_")]
+    documented = {}
+    for row in rows:
+        name, kind, labels = (cell.strip() for cell in row.strip("|").split("|")[:3])
+        documented[name.strip("`")] = (kind, tuple(re.findall(r"`([a-z_]+)`", labels)))
+    assert len(documented) == len(rows)  # no family listed twice
+    assert documented == families()
