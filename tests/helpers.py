@@ -30,6 +30,6 @@ async def stored(redis: Redis, pattern: str, timeout: float = 5.0) -> None:
     carries a reply's checkpoint), which no event announces."""
     async with asyncio.timeout(timeout):
         while True:
-            if await redis.keys(pattern):
+            async for _ in redis.scan_iter(match=pattern):  # SCAN: every node of a cluster
                 return
             await asyncio.sleep(0.02)  # polling Redis: nothing else to await

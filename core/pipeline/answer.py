@@ -125,8 +125,6 @@ async def answer(inbound: Inbound, core: Core, checkpoint: ReplyCheckpoint = DET
         output_tokens=output_tokens,
         turns=tuple(t.to_json() for t in turns),
         spending=core.ledger.spending(inbound.platform, inbound.user_id, inbound.user_name, model, Periods.at()),
-        counted_key=(core.keys.spend_mark(inbound.platform, inbound.user_id, f"{conv}:{inbound.event_id}")
-                     if core.keys.clustered else ""),
     )
 
 

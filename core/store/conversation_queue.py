@@ -208,7 +208,6 @@ class Exchange:
     output_tokens: int
     turns: tuple[str, ...]  # Turn.to_json() of each
     spending: Spending  # the ledger's keys and args: tokens per user, period and model
-    counted_key: str = ""  # on a cluster: the mark that this message's tokens were counted
 
 
 @dataclass(frozen=True)
@@ -266,10 +265,12 @@ class ConversationQueue:
             args += [exchange.reset_mark, exchange.history_ttl, exchange.max_turns,
                      exchange.input_tokens, exchange.output_tokens, *exchange.spending.args, *exchange.turns]
         if self._keys.clustered:
-            if exchange is None or not exchange.counted_key:
+            if exchange is None or answered is None:
                 res = await self._next(keys=keys, args=args)
             else:  # the counting runs beside the ack, on the node of the person's slot
-                spend_keys = [exchange.counted_key, exchange.usage_key, *exchange.spending.keys]
+                # The mark hangs off the person's usage key: the same slot, one per answered message.
+                counted = f"{exchange.usage_key}:counted:{conv_id}:{digest(answered)}"
+                spend_keys = [counted, exchange.usage_key, *exchange.spending.keys]
                 spend_args = [self._seen_ttl, exchange.input_tokens, exchange.output_tokens, *exchange.spending.args]
                 res, _ = await asyncio.gather(self._next(keys=keys, args=args),
                                               self._spend(keys=spend_keys, args=spend_args))

@@ -121,10 +121,6 @@ class Keys:
         """An event's intake mark, in its chat's shard (the queue's push sets it)."""
         return f"{self.prefix}{self.chat_tag(platform, chat_id)}seen:{platform}:{event_id}"
 
-    def spend_mark(self, platform: str, user_id: str, message: str) -> str:
-        """On a cluster: set once a message's tokens are counted (the count is not in the ack's slot)."""
-        return f"{self.prefix}{self._user(platform, user_id)}counted:{message}"
-
     def rate(self, platform: str, user_id: str) -> str:
         return f"{self.prefix}{self._user(platform, user_id)}rate:{platform}:{user_id}"
 

@@ -81,7 +81,7 @@ def test_a_conversation_its_events_and_its_deadlines_share_a_slot_and_people_the
     assert len({_slot(k) for k in conversation}) == 1
     person = {keys.rate("telegram", "9"), keys.usage("telegram", "9"), keys.quota("telegram", "9"),
               keys.model_choice("telegram", "9"), keys.recent_models("telegram", "9"),
-              keys.spent("telegram", "9", "d20261130"), keys.spend_mark("telegram", "9", "m"),
+              keys.spent("telegram", "9", "d20261130"),
               *(f(p, keys.stats_shard("telegram", "9")) for f in (keys.stats, keys.stats_users) for p in ("d1", "m1")),
               keys.names(keys.stats_shard("telegram", "9"))}
     assert len({_slot(k) for k in person}) == 1

@@ -18,12 +18,12 @@ from core.types import ConversationKey, Limits, Turn
 
 CONV = ConversationKey("telegram", "42", "", "7")
 
-C = "memory:chat::"  # a conversation, as its key's string form
+C = str(CONV)  # the conversation, as its key's string form (queues carry that)
 
 
 def _seen(redis: Redis, prefix: str, event: object) -> str:
-    """The seen mark of an event of C's chat (its slot on a cluster)."""
-    return Keys.for_client(prefix, redis).seen("memory", str(event), "chat")
+    """The seen mark of an event of C's chat (in its slot on a cluster)."""
+    return Keys.for_client(prefix, redis).seen("telegram", str(event), "42")
 
 
 def _exchange(keys: Keys, reset_mark: int, max_turns: int, *turns: Turn) -> Exchange:

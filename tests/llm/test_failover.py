@@ -172,11 +172,11 @@ async def test_cooldown_is_shared_and_ends_with_one_trial(make_chain: ChainMaker
         assert text_of(await answer(replica2)) == "B."  # replica 2 skips the cooling primary
         assert len(a.streams()) == 3
         target = Target(replica1.targets(request())[0].endpoint, "big-model")
-        await redis.delete(f"{prefix}llm:cooldown:{target.key}")  # the cooldown runs out
+        await redis.delete(f"{prefix}llm:cooldown:{{{target.key}}}")  # the cooldown runs out
         health = TargetHealth(redis, prefix, FAST)
         assert (await health.check(target.key)).state is Health.TRIAL  # someone takes the trial...
         assert (await health.check(target.key)).state is Health.COOLING  # ...and only one
-        await redis.delete(f"{prefix}llm:trial:{target.key}")
+        await redis.delete(f"{prefix}llm:trial:{{{target.key}}}")
         assert text_of(await answer(replica2)) == "Hello there, friend."  # the trial succeeds
         assert (await health.check(target.key)).state is Health.HEALTHY
 
@@ -184,13 +184,13 @@ async def test_cooldown_is_shared_and_ends_with_one_trial(make_chain: ChainMaker
 async def test_failed_trial_cools_down_longer(redis: Redis, prefix: str) -> None:
     health = TargetHealth(redis, prefix, FAST)
     first = await health.failed("t", ModelErrorKind.UNAVAILABLE, None)
-    await redis.delete(f"{prefix}llm:cooldown:t")
+    await redis.delete(f"{prefix}llm:cooldown:{{t}}")
     assert (await health.check("t")).state is Health.TRIAL
     second = await health.failed("t", ModelErrorKind.RATE_LIMITED, None, trial=True)
     verdict = await health.check("t")
     assert second == 2 * first and verdict.state is Health.COOLING
     assert verdict.kind is ModelErrorKind.RATE_LIMITED
-    keys = [k.decode() if isinstance(k, bytes) else k for k in await redis.keys(f"{prefix}*")]
+    keys = [k.decode() if isinstance(k, bytes) else k async for k in redis.scan_iter(match=f"{prefix}*")]
     assert keys and all(k.startswith(prefix) for k in keys)
 
 
@@ -201,8 +201,8 @@ async def test_one_outage_is_one_cooldown_step(redis: Redis, prefix: str) -> Non
     rests = [await health.failed("t", ModelErrorKind.UNAVAILABLE, None) for _ in range(6)]
     assert rests[0] == FAST.cooldown
     assert all(0 < rest <= FAST.cooldown for rest in rests[1:])  # the time left until the one trial
-    assert int(await redis.get(f"{prefix}llm:strikes:t")) == 1
-    await redis.delete(f"{prefix}llm:cooldown:t")  # the rest is over: one trial decides
+    assert int(await redis.get(f"{prefix}llm:strikes:{{t}}")) == 1
+    await redis.delete(f"{prefix}llm:cooldown:{{t}}")  # the rest is over: one trial decides
     assert (await health.check("t")).state is Health.TRIAL
     waiting = await health.check("t")  # another request while the trial is out
     assert waiting.state is Health.COOLING and waiting.remaining <= FAST.trial_answer

@@ -21,7 +21,7 @@ async def test_a_stream_is_continued_by_the_replica_that_takes_over(start_bot: S
     doomed.model.reply, doomed.model.hold, doomed.model.hold_after = ANSWER, asyncio.Event(), 3
     event = await doomed.fake.mention("count to ten")
     await doomed.fake.wait_for(lambda: doomed.fake.calls_to("chat.startStream"), what="a stream")
-    await stored(redis, f"{prefix}reply:*")  # the checkpoint write follows the stream's start
+    await stored(redis, f"{prefix}*reply:*")  # the checkpoint write follows the stream's start
     await doomed.gateway.close()  # dies: the stream is left open, nothing acknowledged
     doomed.model.hold.set()
     await survivor.thread_shows(GENERAL, event["ts"], ANSWER, timeout=10)

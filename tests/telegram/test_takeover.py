@@ -7,6 +7,7 @@ import asyncio
 
 from redis.asyncio import Redis
 
+from core.store.keys import Keys
 from tests.helpers import stored
 from tests.telegram.conftest import PRIVATE_CHAT, StartBot
 
@@ -20,7 +21,8 @@ async def test_a_draft_is_continued_by_the_replica_that_takes_over(start_bot: St
     first.model.reply, first.model.hold, first.model.hold_after = ANSWER, asyncio.Event(), 3
     first.say("count to ten")
     await first.fake.wait_for(lambda: first.fake.drafts, what="a draft")
-    await stored(redis, f"{prefix}reply:telegram:{PRIVATE_CHAT}::{PRIVATE_CHAT}")  # the draft id rides a renewal
+    # The draft id rides a renewal.
+    await stored(redis, Keys.for_client(prefix, redis).reply(f"telegram:{PRIVATE_CHAT}::{PRIVATE_CHAT}"))
     await first.gateway.close()  # dies: no final message, no acknowledgement
     first.model.hold.set()
     await second.reply_is(PRIVATE_CHAT, ANSWER, timeout=10)
