@@ -19,18 +19,20 @@ from core.redis_client import connect
 from core.store.keys import Keys
 from core.store.pairing import Pairings, normalize_code, parse_who, who
 from core.when import span
+from switchboard.cli.common import EnvFile, settings_file
 
 T = TypeVar("T")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Pairing (ACCESS_POLICY=pairing): list, approve and revoke who may talk to the bot.")
 
-EnvFile = Annotated[Path, typer.Option("--env-file", help="The settings file to read.")]
 CLI = "cli"  # who approved, as recorded for an approval made here
 
 
-def _settings(env_file: Path) -> Settings:
-    return load_or_exit(env_file if env_file.exists() else None)
+def _settings(env_file: Path | None) -> Settings:
+    """As every command: ./.env when it exists, or an --env-file that must exist (else one line, exit 2)."""
+    source = settings_file(env_file)
+    return load_or_exit(source if source.exists() else None)
 
 
 def _with_pairings(settings: Settings, work: Callable[[Pairings], Awaitable[T]]) -> T:
@@ -49,7 +51,7 @@ def _with_pairings(settings: Settings, work: Callable[[Pairings], Awaitable[T]])
 
 
 @app.command("list")
-def list_codes(env_file: EnvFile = Path(".env")) -> None:
+def list_codes(env_file: EnvFile = None) -> None:
     """Codes waiting for approval, and everyone approved so far."""
     settings = _settings(env_file)
 
@@ -73,7 +75,7 @@ def list_codes(env_file: EnvFile = Path(".env")) -> None:
 
 @app.command("approve")
 def approve(code: Annotated[str, typer.Argument(help="The code the person was given, e.g. K7MX2QPA.")],
-            env_file: EnvFile = Path(".env")) -> None:
+            env_file: EnvFile = None) -> None:
     """Let in the person who was given CODE: their next message goes through."""
     settings = _settings(env_file)
     approval = _with_pairings(settings, lambda pairings: pairings.approve(code, by=CLI))
@@ -87,7 +89,7 @@ def approve(code: Annotated[str, typer.Argument(help="The code the person was gi
 
 @app.command("revoke")
 def revoke(person: Annotated[str, typer.Argument(help="PLATFORM:USER_ID, e.g. telegram:123456.")],
-           env_file: EnvFile = Path(".env")) -> None:
+           env_file: EnvFile = None) -> None:
     """Take an approval back: the person's next message gets a new pairing code."""
     settings = _settings(env_file)
     target = parse_who(person)

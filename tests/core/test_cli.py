@@ -154,6 +154,7 @@ async def test_version_and_help_read_as_a_newcomer_expects(env: dict[str, str], 
 
 @pytest.mark.parametrize(("args", "setting", "line"), [
     (["run", "--env-file", "nowhere.env"], {}, "switchboard: --env-file nowhere.env does not exist."),
+    (["pair", "list", "--env-file", "nowhere.env"], {}, "switchboard: --env-file nowhere.env does not exist."),
     (["chat"], {"MODEL_ENDPOINTS_FILE": "spare.toml"},
      "switchboard: MODEL_ENDPOINTS_FILE names spare.toml, which does not exist"),
     (["chat"], {"MODEL_NAME": "text-embedding-3-small"},

@@ -137,6 +137,18 @@ async def test_responses_grammar(http: httpx.AsyncClient) -> None:
     assert text_of(out) == "Partial" and UsageReport(4, 2) in out and out[-1] == Finished("length")
 
 
+async def test_anthropic_max_tokens_is_a_length_finish(http: httpx.AsyncClient) -> None:
+    # The answer ends with the "cut off at the token limit" line under it (core/reply/stream.py).
+    events = [sse({"type": "message_start", "message": {"usage": {"input_tokens": 5}}}),
+              sse({"type": "content_block_delta", "delta": {"type": "text_delta", "text": "Cut"}}),
+              sse({"type": "message_delta", "delta": {"stop_reason": "max_tokens"}, "usage": {"output_tokens": 1}}),
+              sse({"type": "message_stop"})]
+    async with FakeModelAPI() as api:
+        api.script(Step(events=events))
+        out = await collect(AnthropicClient(api.base_url, "", http).stream(request()))
+    assert text_of(out) == "Cut" and UsageReport(5, 1) in out and out[-1] == Finished("length")
+
+
 @pytest.mark.parametrize("payload", [
     {"type": "response.failed", "response": {"error": {"code": "server_error", "message": "boom"}}},
     {"type": "error", "code": "rate_limit_exceeded", "message": "slow down"},
