@@ -75,10 +75,15 @@ def prefix() -> str:
 async def redis(redis_url: str, prefix: str) -> AsyncIterator[Redis]:
     client = client_for(redis_url)
     yield client
+    await drop_prefix(client, prefix)
+    await client.aclose()
+
+
+async def drop_prefix(client: Redis, prefix: str) -> None:
+    """Delete a test's keys (SCAN reaches every node of a cluster; DEL is split per slot)."""
     keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
     if keys:
         await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture

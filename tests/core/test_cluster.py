@@ -20,7 +20,7 @@ from core.redis_client import connect
 from core.store.keys import CLUSTER_SHARDS, Keys
 from core.types import ConversationKey
 from switchboard.assembly import assembled
-from tests.conftest import client_for
+from tests.conftest import client_for, drop_prefix
 from tests.fakes.memory_platform import MemoryPlatform
 from tests.fakes.model_server import FakeModelServer
 from tests.helpers import inbound
@@ -37,9 +37,7 @@ def cluster_url() -> Iterator[str]:
 async def cluster(cluster_url: str, prefix: str) -> AsyncIterator[Redis]:
     client = client_for(cluster_url, cluster=True)
     yield client
-    keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
-    if keys:
-        await client.delete(*keys)
+    await drop_prefix(client, prefix)
     await client.aclose()
 
 
