@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-# Fields read as plain strings (ids, timestamps, text).
+# Fields read as plain strings (ids, timestamps).
 _STRINGS = frozenset({
     "type", "subtype", "token", "team_id", "api_app_id", "enterprise_id", "event_id", "user_id",
-    "channel_id", "trigger_id", "response_url", "challenge", "text", "ts", "thread_ts", "bot_id",
+    "channel_id", "trigger_id", "response_url", "challenge", "ts", "thread_ts", "bot_id",
     "channel_type", "user_team", "function_execution_id", "bot_access_token", "username", "name",
     "context_team_id", "context_enterprise_id", "app_installed_team_id", "channel_name", "command",
 })
@@ -72,6 +72,9 @@ def _fields(data: Mapping[str, Any], where: str, depth: int) -> str | None:
             continue  # a string or id Slack left empty
         if key in _STRINGS and not isinstance(value, str):
             return f"{path} is not a string"
+        # A message's text; a pressed button's label is a text object (every button press was refused).
+        if key == "text" and not isinstance(value, str | dict):
+            return f"{path} is neither text nor a text object"
         if key in _FLAGS and not isinstance(value, bool | str):
             return f"{path} is not a flag"
         if key in _ID_OR_OBJECT and not isinstance(value, str):
