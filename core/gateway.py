@@ -11,7 +11,7 @@ import time
 from core.access.policy import Verdict
 from core.drain import SOMETHING_WRONG, Drain
 from core.errors import NotStored
-from core.hygiene import clean_inbound
+from core.hygiene import clean_inbound, clean_text
 from core.pipeline.access import access
 from core.pipeline.admission import admission
 from core.pipeline.base import Step
@@ -135,6 +135,7 @@ class Gateway:
         acknowledged with a line only they see where the platform allows it."""
         try:
             inbound = clean_inbound(inbound)
+            answer, model = clean_text(answer), clean_text(model)  # a button's value: no lone surrogate for Redis
             if not await self.admits(inbound):
                 return
             if not await self.core.admissions.first_time(inbound.platform, inbound.event_id, inbound.chat_id):
@@ -164,7 +165,8 @@ class Gateway:
             for step in STEPS:
                 passed = await step(current, core)
                 if passed is None:  # answered at once, refused, or a duplicate
-                    await core.admissions.handled(inbound.platform, inbound.event_id, inbound.chat_id)
+                    # `current`, cleaned: the ids as sent may hold a lone surrogate, which Redis cannot take.
+                    await core.admissions.handled(current.platform, current.event_id, current.chat_id)
                     break
                 current = passed
             else:

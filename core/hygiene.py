@@ -28,12 +28,13 @@ def clean_text(text: str) -> str:
 
 
 def clean_inbound(inbound: Inbound) -> Inbound:
-    """The message with every string in it cleaned: the text, and ids, names and routes too (a
-    lone surrogate in any of them could not be written to Redis)."""
+    """The message with every string in it cleaned: the text, and ids, names, routes and files too
+    (a lone surrogate in any of them could not be written to Redis)."""
     sender = inbound.sender
+    files = [s for a in inbound.attachments for s in (a.ref, a.name, a.mime)]  # names are what the sender typed
     fields = (inbound.text, inbound.event_id, inbound.chat_id, inbound.user_id, inbound.thread_id or "",
               inbound.user_name, sender.username, sender.parent_chat, *sender.roles,
-              *inbound.reply_route.keys(), *inbound.reply_route.values())
+              *inbound.reply_route.keys(), *inbound.reply_route.values(), *files)
     if all(f.isprintable() for f in fields):  # the common case: one pass, no copies
         return inbound
     clean_sender = dataclasses.replace(sender, username=clean_text(sender.username),
@@ -44,7 +45,9 @@ def clean_inbound(inbound: Inbound) -> Inbound:
         chat_id=clean_text(inbound.chat_id), user_id=clean_text(inbound.user_id),
         thread_id=None if inbound.thread_id is None else clean_text(inbound.thread_id),
         user_name=clean_text(inbound.user_name), sender=clean_sender,
-        reply_route={clean_text(k): clean_text(v) for k, v in inbound.reply_route.items()})
+        reply_route={clean_text(k): clean_text(v) for k, v in inbound.reply_route.items()},
+        attachments=tuple(dataclasses.replace(a, ref=clean_text(a.ref), name=clean_text(a.name),
+                                              mime=clean_text(a.mime)) for a in inbound.attachments))
 
 
 def paired(text: str) -> str:

@@ -83,8 +83,10 @@ def chosen_command(interaction: discord.Interaction) -> str | None:
     """The command a click on one of our menus or choice buttons sends; None for anything else."""
     data: Any = interaction.data or {}
     custom_id = str(data.get("custom_id", ""))
-    if custom_id == CHOICE_ID and data.get("values"):
-        return str(data["values"][0])
+    values = data.get("values")
+    # A list of strings is all a select sends; anything else (a dict read at [0]: KeyError) chooses nothing.
+    if custom_id == CHOICE_ID and isinstance(values, list) and values and isinstance(values[0], str):
+        return values[0]
     if custom_id.startswith(RUN_PREFIX):
         return custom_id.removeprefix(RUN_PREFIX)
     return None

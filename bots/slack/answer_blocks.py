@@ -46,7 +46,7 @@ def rated(action: Mapping[str, Any]) -> Rated | None:
     """The rating a feedback click carries; None for a value we did not write."""
     try:
         value = json.loads(str(action.get("value", "")))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a value nested past the parser's depth
         return None
     if not isinstance(value, dict) or value.get("r") not in ("up", "down") or not value.get("a"):
         return None

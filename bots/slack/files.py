@@ -17,19 +17,28 @@ CHUNK = 64 * 1024
 _UNREADABLE_MODES = frozenset({"external", "tombstone", "hidden_by_limit"})  # links, deleted, over the plan's limit
 
 
-def attachments_of(files: Sequence[Mapping[str, Any]]) -> tuple[Attachment, ...]:
+def _str(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def attachments_of(files: object) -> tuple[Attachment, ...]:
     """Hosted files and snippets of the event; a Slack audio clip counts as audio."""
+    if not isinstance(files, Sequence) or isinstance(files, str):
+        return ()  # a list is all Slack sends; a string's characters or a dict's keys are no files
     found: list[Attachment] = []
     for item in files:
-        url = str(item.get("url_private_download") or item.get("url_private") or "")
-        if not url or item.get("mode") in _UNREADABLE_MODES:
+        if not isinstance(item, Mapping):
             continue
-        mime = str(item.get("mimetype") or "").split(";", 1)[0].strip().lower()
+        url = _str(item, "url_private_download") or _str(item, "url_private")
+        if not url or _str(item, "mode") in _UNREADABLE_MODES:  # as a string: a list in `in` raised TypeError
+            continue
+        mime = _str(item, "mimetype").split(";", 1)[0].strip().lower()
         # An audio clip recorded in Slack is audio; the core sorts other files by their MIME type.
         kind: AttachmentKind = "audio" if item.get("subtype") == "slack_audio" else "file"
         size = item.get("size")
-        found.append(Attachment(kind, url, str(item.get("name") or item.get("title") or ""), mime,
-                                int(size) if isinstance(size, int) else None))
+        found.append(Attachment(kind, url, _str(item, "name") or _str(item, "title"), mime,
+                                size if type(size) is int else None))  # not True, which is an int too
     return tuple(found)
 
 

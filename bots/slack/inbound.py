@@ -69,7 +69,7 @@ def from_event(body: JSON, event: JSON, bot_user_id: str) -> Inbound | None:
         thread_id=reply_thread or None,
         is_direct=direct,
         reply_route={CHANNEL: channel, THREAD_TS: reply_thread, MESSAGE_TS: ts, TEAM: team},
-        attachments=attachments_of(event.get("files") or ()),
+        attachments=attachments_of(event.get("files")),
     )
 
 

@@ -13,19 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-# Fields read as plain strings (ids, timestamps, text).
+# Fields read as plain strings (ids, timestamps).
 _STRINGS = frozenset({
     "type", "subtype", "token", "team_id", "api_app_id", "enterprise_id", "event_id", "user_id",
-    "channel_id", "trigger_id", "response_url", "challenge", "text", "ts", "thread_ts", "bot_id",
+    "channel_id", "trigger_id", "response_url", "challenge", "ts", "thread_ts", "bot_id",
     "channel_type", "user_team", "function_execution_id", "bot_access_token", "username", "name",
     "context_team_id", "context_enterprise_id", "app_installed_team_id", "channel_name", "command",
+    "action_id", "block_id",
 })
 # A string id, or an object whose `id` is one (`team`, `user`...).
 _ID_OR_OBJECT = frozenset({"team", "enterprise", "user", "channel"})
 # Objects whose fields are checked by the same rules.
 _OBJECTS = frozenset({"event", "view", "message", "previous_message", "container", "item",
                       "assistant_thread", "function_data"})
-_LISTS_OF_OBJECTS = frozenset({"authorizations", "actions", "response_urls"})
+_LISTS_OF_OBJECTS = frozenset({"authorizations", "actions", "response_urls", "files"})
 _FLAGS = frozenset({"is_ext_shared_channel", "is_enterprise_install"})
 MAX_DEPTH = 3  # how far down the rules are applied: event -> message -> ...
 
@@ -60,7 +61,15 @@ def _json_object(text: str) -> str | None:
     event = data.get("event")
     if data.get("type") == "event_callback" and not (isinstance(event, dict) and isinstance(event.get("type"), str)):
         return "an event_callback without an event"
+    # bolt matches listeners on actions[0]["action_id"]: IndexError, KeyError or TypeError without it.
+    if data.get("type") == "block_actions" and not _names_an_action(data.get("actions")):
+        return "a block_actions without an action_id"
     return _fields(data, "", MAX_DEPTH)
+
+
+def _names_an_action(actions: Any) -> bool:
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return isinstance(first, dict) and isinstance(first.get("action_id"), str)
 
 
 def _fields(data: Mapping[str, Any], where: str, depth: int) -> str | None:
@@ -72,6 +81,9 @@ def _fields(data: Mapping[str, Any], where: str, depth: int) -> str | None:
             continue  # a string or id Slack left empty
         if key in _STRINGS and not isinstance(value, str):
             return f"{path} is not a string"
+        # A message's text; a pressed button's label is a text object (every button press was refused).
+        if key == "text" and not isinstance(value, str | dict):
+            return f"{path} is neither text nor a text object"
         if key in _FLAGS and not isinstance(value, bool | str):
             return f"{path} is not a flag"
         if key in _ID_OR_OBJECT and not isinstance(value, str):

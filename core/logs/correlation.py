@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from core.hygiene import clean_text
 from core.types import Inbound
 
 _current: ContextVar[str] = ContextVar("switchboard_correlation_id", default="")
@@ -20,7 +21,8 @@ _current: ContextVar[str] = ContextVar("switchboard_correlation_id", default="")
 
 def correlation_id(platform: str, event_id: str) -> str:
     """Twelve hex characters, the same for the same platform event wherever it is computed."""
-    return hashlib.blake2b(f"{platform}:{event_id}".encode(), digest_size=6).hexdigest()
+    # Cleaned as the queued copy is: a lone surrogate has no UTF-8, and the answering replica sees none.
+    return hashlib.blake2b(f"{platform}:{clean_text(event_id)}".encode(), digest_size=6).hexdigest()
 
 
 @contextmanager

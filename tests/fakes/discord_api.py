@@ -209,6 +209,13 @@ class FakeDiscord(FakeServer[Call, Canned]):
         return self._interact(COMPONENT, data, author=author, channel_id=stored.channel_id,
                               message=self.message_payload(stored))
 
+    def component(self, data: JSON, *, message_id: int, author: JSON | None = None, channel_id: int | None = None,
+                  dm: bool = False) -> InteractionRecord:
+        """A component interaction with any ``data`` (custom_id, component_type, values) under the
+        stored message ``message_id``: what a click sends, unchecked (for the fuzz tests)."""
+        message = self.message_payload(self.messages[message_id])
+        return self._interact(COMPONENT, data, author=author, channel_id=channel_id, dm=dm, message=message)
+
     def rate_limit(self, route: str, *, times: int = 1, retry_after: float = 0.05, is_global: bool = False) -> None:
         """The next ``times`` calls to ``route`` get a 429 as Discord's edge sends it."""
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}

@@ -73,7 +73,10 @@ class SlackEvents:
 
     def press_payload(self, message: Message, value: str, *, user: str = ALICE, index: int = 0,
                       response_url: str | None = None) -> JSON:
+        """A click on the button carrying `value`; its action has the button's label (a text object) as on Slack."""
         rid = uuid.uuid4().hex[:12]
+        pressed = next((b for b in message.buttons() if b.get("value") == value), None)
+        label = {"text": pressed["text"]} if pressed and "text" in pressed else {}
         return {"type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
                 "api_app_id": self.app_id, "token": "verification-token", "trigger_id": f"{rid}.trigger",
                 "team": {"id": self.team_id, "domain": "switchboard-test"},
@@ -84,7 +87,7 @@ class SlackEvents:
                             "bot_id": "B0BOT", "text": message.text},
                 "response_url": response_url or self.response_url(rid),
                 "actions": [{"type": "button", "action_id": f"switchboard_choice_{index}", "block_id": "b",
-                             "value": value, "action_ts": "1.0"}]}
+                             "value": value, "action_ts": "1.0"} | label]}
 
     def feedback_payload(self, message: Message, *, positive: bool, user: str = ALICE) -> JSON:
         """A click on the thumbs up (positive) or down under a message, with the value that button carries."""

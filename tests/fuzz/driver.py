@@ -95,7 +95,7 @@ class Run:
     name: str
     statuses: Counter[int] = field(default_factory=Counter)
     slowest: float = 0.0  # seconds, the slowest answer
-    growth: int = 0  # bytes, after the warm-up
+    growth: int | None = None  # bytes, after the warm-up (None: not measured)
     warnings: int = 0
 
     @property
@@ -103,9 +103,9 @@ class Run:
         return sum(self.statuses.values())
 
     def line(self) -> str:
+        memory = "" if self.growth is None else f"memory {self.growth / 1e6:+.2f} MB after warm-up, "
         return (f"{self.name}: {self.count} bodies, answered {dict(sorted(self.statuses.items()))}, "
-                f"slowest {self.slowest * 1000:.0f} ms, memory {self.growth / 1e6:+.2f} MB after warm-up, "
-                f"{self.warnings} warning lines")
+                f"slowest {self.slowest * 1000:.0f} ms, {memory}{self.warnings} warning lines")
 
 
 class Bridge:

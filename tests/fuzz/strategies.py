@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -40,6 +41,41 @@ def wrong_type(accepted: tuple[type, ...]) -> st.SearchStrategy[Any]:
         return not isinstance(value, accepted)
 
     return json_values.filter(not_accepted)
+
+
+def _paths(data: Any, where: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every field of a payload, at any depth: dict keys and list indices."""
+    inner: list[tuple[str, Any]] | list[tuple[int, Any]]
+    if isinstance(data, dict):
+        inner = list(data.items())
+    elif isinstance(data, list):
+        inner = list(enumerate(data))
+    else:
+        return []
+    found: list[tuple[str | int, ...]] = []
+    for key, value in inner:
+        found += [(*where, key), *_paths(value, (*where, key))]
+    return found
+
+
+@st.composite
+def spoiled(draw: st.DrawFn, base: Any, values: st.SearchStrategy[Any], changes: int = 4) -> Any:
+    """A real payload with up to `changes` of its fields, at any depth (a whole object or list
+    too), given another value or removed: the shape a platform sends, with what it never sends."""
+    data = copy.deepcopy(base)
+    for _ in range(draw(st.integers(0, changes))):
+        found = _paths(data)
+        if not found:
+            break
+        path = draw(st.sampled_from(found))
+        holder = data
+        for key in path[:-1]:
+            holder = holder[key]
+        if draw(st.integers(0, 4)) == 0:
+            del holder[path[-1]]
+        else:
+            holder[path[-1]] = draw(values)
+    return data
 
 
 def deep(depth: int) -> bytes:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
+from bots.slack.answer_blocks import STOP_ACTION
+from core.store.feedback import FeedbackCount
 from tests.fakes.slack_events import GENERAL
 from tests.fakes.slack_models import signed_headers
 from tests.slack.conftest import Running, StartBot
@@ -55,6 +58,24 @@ async def test_url_verification_and_signed_slash_command(start_bot: StartBot) ->
     assert (await _post(bot.events_url, form, headers))[0] == 200
     await bot.fake.wait_for(lambda: bot.fake.responses, what="the command's answer")
     assert bot.fake.responses[0][1]["text"] == "Model switched to fake-other."
+
+
+async def test_button_presses_with_their_labels_are_taken_in(start_bot: StartBot) -> None:
+    """A pressed button's action carries its label as a text object: once refused as "not a string"."""
+    bot = await _http_bot(start_bot)
+    event = bot.fake.message_event(f"<@{bot.fake.bot_user_id}> rate me")
+    body, headers = bot.fake.signed(bot.fake.callback(event))
+    assert (await _post(bot.events_url, body, headers))[0] == 200
+    await bot.thread_shows(GENERAL, event["ts"], "You said: rate me")
+    (answer,) = bot.fake.in_thread(GENERAL, event["ts"])
+    stop = bot.fake.press_payload(answer, "/stop")
+    stop["actions"][0] |= {"action_id": STOP_ACTION, "text": {"type": "plain_text", "text": "■ Stop", "emoji": True}}
+    for payload in (bot.fake.feedback_payload(answer, positive=True), stop):
+        form = urlencode({"payload": json.dumps(payload)}).encode()
+        headers = signed_headers(bot.fake.signing_secret, form, content_type="application/x-www-form-urlencoded")
+        assert (await _post(bot.events_url, form, headers))[0] == 200
+    await bot.fake.wait_for(lambda: bot.fake.responses, what="the thanks for the rating")
+    assert await bot.gateway.core.feedback.counts() == [FeedbackCount("slack", "fake-large", up=1)]
 
 
 async def test_a_body_that_is_not_json_gets_400_and_one_line(start_bot: StartBot,
