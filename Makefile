@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 # 10,000 generated examples per property and per HTTP route (docs/fuzzing.md); `make test` runs a few dozen.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -p no:logging -s --timeout 3600
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n 0 -m fuzz -p no:logging -s --timeout 3600
 
 bench: $(STAMP)
 	@$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[dev,bench]"

@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from core.jitter import jitter
 from core.signals import Signal, emit
 from core.store.availability import REDIS_DOWN, RedisAvailability
 from core.store.leases import Leases
@@ -54,7 +54,7 @@ class ExclusiveRole:
                 if not standing_by:
                     standing_by = True
                     watch(False)
-                await asyncio.sleep(wait + random.uniform(0, 0.1))  # standing by: the lease's clock decides
+                await asyncio.sleep(wait + jitter(0.1))  # standing by: the lease's clock decides
                 continue
             standing_by = False
             log.info("this process now holds %s", self.name)

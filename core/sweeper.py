@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable
 
+from core.jitter import jitter
 from core.signals import Signal, emit
 from core.store.availability import REDIS_DOWN, RedisAvailability
 from core.store.conversation_queue import ConversationQueue
@@ -64,4 +64,4 @@ class Sweeper:
             wait = self._idle if next_in is None else min(max(next_in, 0.0), self._idle)
             # Wakes at once on close: redis-py can swallow a cancel that lands mid-command.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(closing.wait(), wait + random.uniform(0, JITTER))
+                await asyncio.wait_for(closing.wait(), wait + jitter(JITTER))

@@ -7,8 +7,9 @@ which tenacity's retry-a-callable model expresses without fighting it.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+
+from core.jitter import jitter
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class RetryPolicy:
         if retry_after is not None:
             if retry_after > self.max_wait:
                 return None
-            return retry_after + random.uniform(0, min(1.0, retry_after * 0.1))
+            return retry_after + jitter(min(1.0, retry_after * 0.1))
         ceiling = min(self.max_delay, self.base_delay * float(2**attempt))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never zero
+        return ceiling / 2 + jitter(ceiling / 2)  # "equal jitter": never zero
 

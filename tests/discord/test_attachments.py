@@ -46,15 +46,16 @@ async def test_a_photo_for_a_text_only_model_and_one_over_the_limit(start_bot: S
                            {"id": "fake-other", "context_length": 200000, **SEES}]
     bot = await start_bot(image_max_bytes=1024)
     fake = bot.fake
+    text_only = "fake-large reads text only. Models that read images: fake-other. Switch with /model <id>."
     fake.user_message("look", mention=True, files=[("a.png", "image/png", png())])
-    await bot.channel_says(fake.channel_id, "fake-large reads text only. Models that read images: fake-other. "
-                                            "Switch with /model <id>.")
+    await bot.channel_says(fake.channel_id, text_only)
+    # Read before the next message is sent, as a person would: a command's line (a notice) and the
+    # next message's answer go out on their own paths, in whichever order they reach the chat's budget.
     fake.user_message("/model fake-other", mention=True)
+    await bot.channel_says(fake.channel_id, text_only, "Model switched to fake-other.")
     fake.user_message("and now?", mention=True, files=[("big.png", "image/png", png())], sizes={"big.png": 4096})
-    await fake.wait_for(lambda: len(fake.bot_messages(fake.channel_id)) == 3, what="three answers")
-    await bot.gateway.join()
-    assert fake.texts(fake.channel_id)[2] == ("big.png is 4 KB; I take images up to 1 KB (IMAGE_MAX_BYTES). "
-                                              "Send a smaller one.")
+    await bot.channel_says(fake.channel_id, text_only, "Model switched to fake-other.",
+                           "big.png is 4 KB; I take images up to 1 KB (IMAGE_MAX_BYTES). Send a smaller one.")
     assert not fake.cdn_downloads and not bot.model.chat_requests()
 
 
