@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 from redis.asyncio import Redis
 
@@ -22,11 +21,13 @@ async def test_slots_are_spaced_by_the_interval_across_pacers(redis: Redis, pref
         await p.wait_turn()
         stamps.append(loop.time())
 
+    start = loop.time()
     await asyncio.gather(*(take(p) for p in (a, b, a, b, a, b)))
-    stamps.sort()
-    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
-    # Slots are reserved 50 ms apart in Redis; allow scheduler jitter of a few ms.
-    assert all(g >= 0.04 for g in gaps), gaps
+    # Slots are reserved 50 ms apart in Redis: the n-th call goes no earlier than n slots after the
+    # start (Redis counts whole ms: 1 ms of rounding). Only a lower bound: a loaded machine wakes a
+    # call late, and the next one, on time, may then follow it closer than 50 ms.
+    late = [(n, round(at - start, 3)) for n, at in enumerate(sorted(stamps)) if at - start < n * 0.05 - 0.001]
+    assert late == [], late
 
 
 async def test_pause_pushes_every_pacer_back(redis: Redis, prefix: str) -> None:
