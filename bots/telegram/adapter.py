@@ -85,7 +85,8 @@ class TelegramAdapter:
         self._accepting = True
         self._connected = False  # the set-up calls went through; polling is watched by _health
         self._health = PollingHealth()
-        self.bot.session.middleware(self._health)
+        if not self.webhook:  # only getUpdates is watched: a webhook bot's calls skip the extra layer
+            self.bot.session.middleware(self._health)
         self._gateway: Gateway | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
