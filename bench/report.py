@@ -262,16 +262,17 @@ def write(results: dict[str, Any], out: Path, command: str) -> Path:
         lines += ["## Concurrency", "",
                   "A burst of n new conversations; each answer is 30 tokens after 0.5 s, spaced so that the",
                   "streams overlap (5.5 s each at 100, ~38 s at 5,000); 'most streaming at once' is",
-                  "counted by the fake model server; 'errors' are ERROR lines in the gateway's log.", "",
+                  "counted by the fake model server; 'errors' are ERROR lines in the gateway's log; 're-sent' "
+                  "are webhook deliveries answered 503 (not stored in time) and sent again, as Telegram does.", "",
                   _row(["conversations", "completed", "most streaming at once", "RSS start MB", "RSS peak MB",
-                        "Redis extra MB", "loop lag p50 ms", "p99 ms", "max ms", "429s", "errors"]),
-                  _row(["---"] * 11)]
+                        "Redis extra MB", "loop lag p50 ms", "p99 ms", "max ms", "429s", "errors", "re-sent"]),
+                  _row(["---"] * 12)]
         for c in conc:
             lag = c["loop_lag"]
             lines.append(_row([c["conversations"], c["completed"], c.get("max_streaming_at_once"),
                                c["rss_start_mb"], c["rss_peak_mb"], c["redis_peak_extra_mb"], lag.get("p50_ms"),
                                lag.get("p99_ms"), lag.get("max_ms"), c.get("refused_429", ""),
-                               c.get("errors_logged", "")]))
+                               c.get("errors_logged", ""), c.get("redelivered", "")]))
         lines.append("")
     mem = results.get("redis_memory")
     if mem:

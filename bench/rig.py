@@ -26,6 +26,8 @@ from tests.fakes.telegram_api import FakeTelegram
 
 SECRET = "bench-secret"
 WEBHOOK_PATH = "/tg/webhook"
+REDELIVERIES = 30  # Telegram keeps re-sending a webhook update that got a 5xx; the rig does too
+REDELIVERY_WAIT = 1.0  # seconds between them (Telegram waits longer)
 
 
 @asynccontextmanager
@@ -94,6 +96,7 @@ class Rig:
     procs: list[Process] = field(default_factory=list)
     seen: Seen = field(default_factory=Seen)
     sent_at: dict[int, float] = field(default_factory=dict)  # chat -> when its message was posted
+    redelivered: int = 0  # webhook deliveries answered 503 (not stored) and sent again
     _chat_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
 
     def env(self, port: int, *, counted: bool = True) -> dict[str, str]:
@@ -142,11 +145,18 @@ class Rig:
                 proc = targets[i % len(targets)]
                 async with sem:
                     self.sent_at[chat] = time.monotonic()
-                    async with session.post(f"http://127.0.0.1:{proc.port}{WEBHOOK_PATH}", json=update,
-                                            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
-                        await resp.read()
-                        if resp.status != 200:
-                            raise RuntimeError(f"webhook answered {resp.status}")
+                    for _ in range(REDELIVERIES):
+                        async with session.post(f"http://127.0.0.1:{proc.port}{WEBHOOK_PATH}", json=update,
+                                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as resp:
+                            await resp.read()
+                            if resp.status == 200:
+                                return
+                            if resp.status != 503:
+                                raise RuntimeError(f"webhook answered {resp.status}")
+                        # 503: not stored (the gateway's Redis pool was busy); Telegram sends it again later.
+                        self.redelivered += 1
+                        await asyncio.sleep(REDELIVERY_WAIT)
+                    raise RuntimeError(f"webhook answered 503 {REDELIVERIES} times")
 
             await asyncio.gather(*(one(i, c) for i, c in enumerate(chats)))
 

@@ -250,7 +250,7 @@ async def concurrency(rig: Rig, n: int) -> dict[str, Any]:
     return {"conversations": n, "completed": len(finals), "errors_logged": errors, "refused_429": rig.seen.refused,
             "max_streaming_at_once": rig.model.max_open_streams, "rss_start_mb": round(rss0 / 2**20, 1),
             "rss_peak_mb": round(rss_peak / 2**20, 1), "redis_peak_extra_mb": round((peak_mem - mem0) / 2**20, 2),
-            "loop_lag": health.get("loop_lag", {})}
+            "loop_lag": health.get("loop_lag", {}), "redelivered": rig.redelivered}
 
 
 async def redis_memory(rig: Rig) -> dict[str, Any]:
