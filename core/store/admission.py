@@ -35,19 +35,19 @@ local limit = tonumber(ARGV[3])
 if seen or limit <= 0 then return {1, 0, 0} end
 """
 _COUNT = """
-local n = redis.call('INCR', KEYS[2])
-if n == 1 then redis.call('EXPIRE', KEYS[2], 60) end
+local n = redis.call('INCR', rate)
+if n == 1 then redis.call('EXPIRE', rate, 60) end
 if n <= limit then return {1, 0, 0} end
 local first = 0
 if n == limit + 1 then first = 1 end
-return {1, math.max(1, redis.call('TTL', KEYS[2])), first}
+return {1, math.max(1, redis.call('TTL', rate)), first}
 """
-_ADMIT = _CLAIM + _COUNT
+_ADMIT = _CLAIM + "local rate = KEYS[2]\n" + _COUNT
 # On a cluster the seen mark (chat shard) and the flood count (person shard) live in different
 # slots: the claim answers {1, -1, 0} where the count is still to take, then _COUNT_ALONE counts.
-# KEYS: (unused), rate. ARGV: (unused), (unused), per-minute limit.
+# _CLAIM_ALONE: KEYS seen, ARGV as _ADMIT's. _COUNT_ALONE: KEYS rate, ARGV as _ADMIT's.
 _CLAIM_ALONE = _CLAIM + "return {1, -1, 0}\n"
-_COUNT_ALONE = "local limit = tonumber(ARGV[3])\n" + _COUNT
+_COUNT_ALONE = "local rate, limit = KEYS[1], tonumber(ARGV[3])\n" + _COUNT
 
 # KEYS: seen. ARGV: claim token. Gives up our claim (the intake failed; a re-delivery may go on).
 _RELEASE = """
@@ -96,7 +96,7 @@ class Admissions:
         else:
             code, wait, first_over = await self._claim_alone(keys=[seen], args=args)
             if int(wait) < 0:  # first time here: count it against the flood limit in the person's slot
-                code, wait, first_over = await self._count_alone(keys=[rate, rate], args=args)
+                code, wait, first_over = await self._count_alone(keys=[rate], args=args)
         verdict = Verdict(int(code))
         if verdict is not Verdict.FIRST_TIME:
             return Admission(verdict)
