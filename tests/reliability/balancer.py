@@ -5,6 +5,7 @@ on the other replicas before the platform gets an error (then it re-sends later)
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Sequence
 
 import aiohttp
@@ -21,6 +22,7 @@ class Balancer:
         self.port = free_port()
         self.backends: list[int] = []  # replica ports
         self.retried = 0  # requests a replica failed and another one was asked
+        self.taken_by: dict[int, int] = {}  # chat id -> port of the replica that took in its first update
         self._turn = itertools.count()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -58,8 +60,15 @@ class Balancer:
                                               headers=headers) as resp:
                     text = await resp.read()
                     if resp.status < 500:
+                        if resp.status < 300:
+                            self._took(body, port)
                         return web.Response(status=resp.status, body=text, content_type=resp.content_type)
             except (aiohttp.ClientError, OSError):
                 pass
             self.retried += 1
         return web.Response(status=502, text="no replica could take it")
+
+    def _took(self, body: bytes, port: int) -> None:
+        chat = json.loads(body).get("message", {}).get("chat", {}).get("id")
+        if isinstance(chat, int):
+            self.taken_by.setdefault(chat, port)

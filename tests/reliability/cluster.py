@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import tempfile
 import uuid
@@ -22,7 +21,6 @@ from core.redis_client import pool_options
 from tests.fakes.model_server import FakeModelServer
 from tests.redis_server import RedisServer, free_port
 
-ADOPTED = re.compile(r"adopted conversation (\S+), due")
 KEEP_LOGS = "SWITCHBOARD_FAULTS_LOGS"  # a directory the gateways' logs are copied to
 CLEARED_ENV = ("MODEL_", "REDIS_", "TELEGRAM_", "SLACK_", "DISCORD_", "HTTP_", "LEASE_", "DRAIN_", "LOG_")
 
@@ -70,13 +68,6 @@ class Cluster:
             return None
         pid = int(raw.decode().split(":")[1])
         return next((g for g in self.gateways if g.running and g.pid == pid), None)
-
-    def adopted(self) -> set[str]:
-        """Conversations some gateway adopted after their holder stopped renewing (from the logs)."""
-        found: set[str] = set()
-        for gateway in self.gateways:
-            found.update(ADOPTED.findall(gateway.log_text()))
-        return found
 
     async def user_turns(self, conversation: str) -> list[str]:
         """The user turns stored for a conversation, oldest first."""

@@ -31,34 +31,42 @@ def _stream_of(rig: Rig, chats: Sequence[int], per_chat: int, tag: str) -> list[
 async def kill_mid_reply(rig: Rig, *, chats: int, per_chat: int, rounds: int, restore: bool = True) -> FaultResult:
     """kill -9 of one of two replicas while replies stream in group chats (webhook behind a
     balancer that retries a failed delivery on the other replica); with `per_chat` > 1 the last
-    message of each chat is sent just after the kill. Recovery: from the kill to the first thing
-    the replica that took a conversation over did in its chat."""
+    message of each chat is sent just after the kill. The model holds every answer part-way until
+    the kill, so it lands mid-reply. Recovery: from the kill to the first thing the replica that
+    took a conversation over did in its chat."""
     _pace(rig, words=12, token_interval=0.1)
+    model, balancer = rig.cluster.model, rig.balancer
+    assert balancer is not None, "kill_mid_reply runs on the webhook rig"
     asked: list[Asked] = []
     recovery: list[float] = []
-    retried_before = rig.balancer.retried if rig.balancer else 0
+    retried_before = balancer.retried
     for round_no in range(rounds):
         group = [rig.new_chat() for _ in range(chats)]
+        model.hold, model.hold_after = asyncio.Event(), 2
         batch = _stream_of(rig, group, max(1, per_chat - 1), f"k{round_no}")
         await rig.half_way(batch, chats)  # every chat's first reply shown in part: none mid-send
         victim = rig.gateways[round_no % len(rig.gateways)]
-        before = rig.cluster.adopted()
         killed_at = time.monotonic()
         await victim.kill()
+        model.hold.set()
+        # Taken over: the chats whose first message the victim took in (it held them, unanswered).
+        # Not the adopters' log lines: a replica logs its first adoption, then holds repeats back.
+        taken_over = {chat for chat in group if balancer.taken_by.get(chat) == victim.port}
         if per_chat > 1:
             batch += [rig.ask(chat, f"k{round_no}-{-chat}-after") for chat in group]
         asked += batch
         await rig.all_answered(batch, 120)
-        for conversation in rig.cluster.adopted() - before:
-            first = rig.first_call_after(int(conversation.split(":")[1]), killed_at)
+        for chat in taken_over:
+            first = rig.first_call_after(chat, killed_at)
             if first is not None:
                 recovery.append(first - killed_at)
         if restore or round_no < rounds - 1:
             await victim.start()
+    model.hold = None
     result = await rig.tally("kill -9 of a replica mid-reply", asked)
     result.recovery = recovery
     result.recovery_what = "kill -9 -> the adopting replica's first call in each conversation it took over"
-    retried = (rig.balancer.retried if rig.balancer else 0) - retried_before
+    retried = balancer.retried - retried_before
     after = "the last one sent just after the kill, " if per_chat > 1 else ""
     result.notes.append(f"{chats} group chats x {per_chat} messages ({after}{rounds} kill(s)); the balancer re-sent "
                         f"{retried} deliveries to the other replica")
