@@ -53,15 +53,13 @@ class Keys:
         return self.shards > 0
 
     def chat_tag(self, platform: str, chat_id: str) -> str:
-        if not self.shards:
-            return ""
-        return f"{{c{_shard(_chat_of(f'{platform}:{chat_id}'), self.shards)}}}"
+        return self._conv(f"{platform}:{chat_id}")
 
     def _conv(self, conv: Conversation) -> str:
         return f"{{c{_shard(_chat_of(conv), self.shards)}}}" if self.shards else ""
 
     def _user(self, platform: str, user_id: str) -> str:
-        return f"{{u{_shard(f'{platform}:{user_id}', self.shards)}}}" if self.shards else ""
+        return self._part(self.stats_shard(platform, user_id))
 
     def history(self, conv: Conversation) -> str:
         return f"{self.prefix}{self._conv(conv)}hist:{conv}"
@@ -83,7 +81,7 @@ class Keys:
         """Conversations with queued messages, scored by when their holder's lease runs out
         (milliseconds, Redis clock): the sweeper sleeps until the earliest one. One set per
         chat shard on a cluster (no single hot key)."""
-        return f"{self.prefix}queues:due" + (self._conv(conv) if self.shards else "")
+        return f"{self.prefix}queues:due{self._conv(conv)}"
 
     def all_lease_deadlines(self) -> list[str]:
         """Every deadline set the sweeper reads."""
