@@ -123,6 +123,18 @@ async def in_thread(prop: Callable[[], None]) -> None:
     await asyncio.to_thread(prop)
 
 
+async def fuzz_measured(prop: Callable[[], None], run: Run, memory: Memory) -> None:
+    """Runs the property while this loop serves, then: nothing logged as an error, memory bounded after the warm-up."""
+    with watching_logs() as logs:
+        await in_thread(prop)
+        memory.mark()
+        memory.stop()
+    run.growth, run.warnings = memory.growth(), logs.warnings
+    print(run.line())
+    assert logs.bad == []
+    assert run.growth < 2_000_000
+
+
 def timed(run: Run, bridge: Bridge, send: Callable[[], Awaitable[int]]) -> int:
     started = time.perf_counter()
     status = bridge.run(_awaited(send))

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.driver import Bridge, Memory, Run, in_thread, timed, watching_logs
+from tests.fuzz.driver import Bridge, Memory, Run, fuzz_measured, timed
 from tests.fuzz.strategies import hostile_text, not_an_object
 from tests.telegram.conftest import StartBot
 
@@ -51,11 +51,4 @@ async def test_healthz_answers_malformed_requests_with_4xx(start_bot: StartBot) 
             else:
                 assert status == (200 if not window or _good_window(window) else 400), (window, status)
 
-        with watching_logs() as logs:
-            await in_thread(prop)
-            memory.mark()
-            memory.stop()
-    run.growth, run.warnings = memory.growth(), logs.warnings
-    print(run.line())
-    assert logs.bad == []
-    assert run.growth < 2_000_000
+        await fuzz_measured(prop, run, memory)

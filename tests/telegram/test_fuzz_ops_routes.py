@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fuzz.driver import Bridge, Memory, Run, in_thread, timed, watching_logs
+from tests.fuzz.driver import Bridge, Memory, Run, fuzz_measured, timed
 from tests.fuzz.strategies import hostile_text, not_an_object
 from tests.telegram.conftest import StartBot
 
@@ -54,11 +54,4 @@ async def test_readyz_and_metrics_answer_any_request_without_a_5xx(start_bot: St
             if request[1] != "GET":
                 assert status == 405, (request, status)
 
-        with watching_logs() as logs:
-            await in_thread(prop)
-            memory.mark()
-            memory.stop()
-    run.growth, run.warnings = memory.growth(), logs.warnings
-    print(run.line())
-    assert logs.bad == []
-    assert run.growth < 2_000_000
+        await fuzz_measured(prop, run, memory)
